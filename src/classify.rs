@@ -1,0 +1,112 @@
+//! Classification: a run's pattern hits and record facts → its signatures, each with the
+//! lines that prove it.
+
+use crate::rules::{RuleSet, RunFacts};
+use crate::run::{Finding, LineRef, Run};
+use crate::timefmt::{Millis, human_span};
+
+/// Evidence lines kept per finding.
+pub const EVIDENCE_PER_FINDING: usize = 5;
+
+/// The facts of `run` that rule states read.
+pub fn facts(run: &Run, now: Millis, workspace_split: bool) -> RunFacts<'_> {
+    RunFacts {
+        status: run.status.as_ref().map(|s| s.as_str()),
+        phase: run.phase.as_deref(),
+        kind: run.kind.as_ref().map(|k| k.as_str()),
+        title: run.title.as_deref(),
+        outcome: run.outcome.as_str(),
+        completed: run.completed_at.is_some(),
+        error_message: run.error_message.is_some(),
+        idle: run.idle(now),
+        state_root: run.state_root.as_str(),
+        workspace_split,
+    }
+}
+
+/// Fills `run.findings` (most severe first) and drops the raw hits.
+pub fn classify(run: &mut Run, rules: &RuleSet, now: Millis, workspace_split: bool) {
+    let mut findings = Vec::new();
+    {
+        let f = facts(run, now, workspace_split);
+        let counts = |g: usize| run.hits.get(&g).copied().unwrap_or(0);
+        for (ri, rule) in rules.rules.iter().enumerate() {
+            if !rules.rule_matches_job(ri, &counts, &f) {
+                continue;
+            }
+            let mut evidence: Vec<LineRef> = Vec::new();
+            let mut vars = Vec::new();
+            rule.condition.positive_vars(&mut vars);
+            for v in vars {
+                if v < rule.patterns.len() {
+                    let p = &rule.patterns[v];
+                    if counts(p.global) >= p.min_count {
+                        for l in run.hit_lines.get(&p.global).into_iter().flatten() {
+                            if !evidence.contains(l) {
+                                evidence.push(l.clone());
+                            }
+                        }
+                    }
+                } else if rule.states[v - rule.patterns.len()].1.holds(&f) {
+                    let st = state_line(run, now);
+                    if !evidence.contains(&st) {
+                        evidence.push(st);
+                    }
+                }
+            }
+            if evidence.is_empty() {
+                evidence.push(state_line(run, now));
+            }
+            evidence.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+            evidence.truncate(EVIDENCE_PER_FINDING);
+            findings.push(Finding {
+                signature: rule.id().to_string(),
+                severity: rule.file.severity,
+                evidence,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.signature.cmp(&b.signature))
+    });
+    run.findings = findings;
+    run.hits.clear();
+    run.hit_lines.clear();
+}
+
+/// A line of evidence stating the run's recorded state, for structural signatures.
+fn state_line(run: &Run, now: Millis) -> LineRef {
+    let mut parts = Vec::new();
+    if let Some(s) = &run.status {
+        parts.push(format!("status {}", s.as_str()));
+    }
+    if let Some(p) = &run.phase {
+        parts.push(format!("phase {p}"));
+    }
+    if run.completed_at.is_none() {
+        parts.push("no completedAt".into());
+    }
+    if let Some(i) = run.idle(now) {
+        parts.push(format!("idle {}", human_span(i.max(0))));
+    }
+    if let Some(l) = &run.last_entry {
+        parts.push(format!(
+            "log ends at line {}: {}",
+            l.line.unwrap_or(0),
+            l.text
+        ));
+    }
+    LineRef {
+        file: run
+            .sources
+            .record
+            .clone()
+            .or_else(|| run.sources.index.clone())
+            .or_else(|| run.sources.log.clone())
+            .unwrap_or_default(),
+        line: None,
+        text: parts.join(", "),
+    }
+}

@@ -1,0 +1,268 @@
+//! Clusters: runs grouped by signature, and failed or stalled runs that no rule explains
+//! grouped by a normalised fingerprint of their decisive line (Sentry-style masking).
+
+use crate::rules::RuleSet;
+use crate::rules::model::Severity;
+use crate::run::{Outcome, Run};
+use crate::timefmt::Millis;
+use regex::Regex;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+/// A `related` entry of a cluster.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RelatedRef {
+    /// Other signature.
+    pub id: String,
+    /// Relation.
+    pub relation: String,
+    /// How to tell them apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One row of the bisection matrix.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MatrixRow {
+    /// Plugin version or `unknown`.
+    pub plugin_version: String,
+    /// Codex CLI version or `unknown`.
+    pub cli_version: String,
+    /// Platform or `unknown`.
+    pub platform: String,
+    /// Runs.
+    pub count: u64,
+}
+
+/// A group of runs with one cause.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    /// Signature id, or `unclassified:<fingerprint>`.
+    pub id: String,
+    /// Signature id (`null` for unclassified clusters).
+    pub signature: Option<String>,
+    /// Heading.
+    pub title: String,
+    /// Rule family.
+    pub family: Option<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// Number of runs.
+    pub count: u64,
+    /// Run ids, oldest first.
+    pub runs: Vec<String>,
+    /// Earliest creation time.
+    pub first_seen: Option<Millis>,
+    /// Latest activity.
+    pub last_seen: Option<Millis>,
+    /// Plugin versions seen.
+    pub plugin_versions: Vec<String>,
+    /// CLI versions seen.
+    pub cli_versions: Vec<String>,
+    /// Platforms seen.
+    pub platforms: Vec<String>,
+    /// Workspaces (slugs).
+    pub workspaces: Vec<String>,
+    /// Upstream references.
+    pub references: Vec<String>,
+    /// Related signatures.
+    pub related: Vec<RelatedRef>,
+    /// Fix or workaround.
+    pub fix: Option<String>,
+    /// Description (cause).
+    pub description: Option<String>,
+    /// Affected versions (from the rule).
+    pub affected: Option<crate::rules::model::Affected>,
+    /// Bisection matrix.
+    pub matrix: Vec<MatrixRow>,
+}
+
+static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?", "<ts>"),
+        (
+            r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+            "<uuid>",
+        ),
+        (
+            r"\b(?:task|review|job)-[0-9a-z]{4,}-[0-9a-z]{1,8}\b",
+            "<job>",
+        ),
+        (r"https?://\S+", "<url>"),
+        (r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'`]+){2,}[\\/]?", "<path>"),
+        (r"\b\d{1,3}(?:\.\d{1,3}){3}\b", "<ip>"),
+        (
+            r"(?i)\b(?:0x)?(?:[0-9a-f]*\d[0-9a-f]*[a-f]|[0-9a-f]*[a-f][0-9a-f]*\d)[0-9a-f]*\b",
+            "<hex>",
+        ),
+        (r"\b\d+(?:\.\d+)?(?:ms|s|m|h)?\b", "<n>"),
+    ]
+    .into_iter()
+    .filter_map(|(r, m)| Regex::new(r).ok().map(|r| (r, m)))
+    .collect()
+});
+
+/// Masks the variable parts of a line so equal failures share a fingerprint.
+pub fn normalise(line: &str) -> String {
+    let mut s = line.trim().to_string();
+    for (re, mask) in MASKS.iter() {
+        s = re.replace_all(&s, *mask).into_owned();
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A short stable fingerprint of a normalised line.
+pub fn fingerprint(normalised: &str) -> String {
+    let d = Sha256::digest(normalised.as_bytes());
+    d.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+fn unknown(s: &Option<String>) -> String {
+    s.clone().unwrap_or_else(|| "unknown".into())
+}
+
+/// Groups runs into clusters, most severe and largest first.
+pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
+    let mut by_key: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    for r in runs {
+        if r.findings.is_empty() {
+            if matches!(r.outcome, Outcome::Failed | Outcome::Stalled) {
+                let line = r
+                    .decisive
+                    .as_ref()
+                    .map(|d| d.text.as_str())
+                    .unwrap_or("(no log)");
+                let prefix = if r.outcome == Outcome::Stalled {
+                    "stalled at: "
+                } else {
+                    ""
+                };
+                let norm = format!("{prefix}{}", normalise(line));
+                let key = format!("unclassified:{}", fingerprint(&norm));
+                titles.entry(key.clone()).or_insert(norm);
+                by_key.entry(key).or_default().push(r);
+            }
+            continue;
+        }
+        for f in &r.findings {
+            by_key.entry(f.signature.clone()).or_default().push(r);
+        }
+    }
+    let mut out: Vec<Cluster> = by_key
+        .into_iter()
+        .map(|(key, members)| {
+            let rule = rules.get(&key);
+            let set = |f: &dyn Fn(&Run) -> Option<String>| -> Vec<String> {
+                members
+                    .iter()
+                    .filter_map(|r| f(r))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect()
+            };
+            let mut matrix: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+            for r in &members {
+                *matrix
+                    .entry((
+                        unknown(&r.plugin_version),
+                        unknown(&r.cli_version),
+                        r.platform
+                            .map(|p| p.as_str().to_string())
+                            .unwrap_or_else(|| "unknown".into()),
+                    ))
+                    .or_default() += 1;
+            }
+            Cluster {
+                signature: rule.map(|r| r.id().to_string()),
+                title: rule
+                    .map(|r| r.file.title.clone())
+                    .unwrap_or_else(|| titles.get(&key).cloned().unwrap_or_default()),
+                family: rule.map(|r| r.file.family.clone()),
+                severity: rule.map(|r| r.file.severity).unwrap_or(Severity::Medium),
+                count: members.len() as u64,
+                runs: members.iter().map(|r| r.id.clone()).collect(),
+                first_seen: members.iter().filter_map(|r| r.created_at).min(),
+                last_seen: members.iter().filter_map(|r| r.last_activity_at).max(),
+                plugin_versions: set(&|r| r.plugin_version.clone()),
+                cli_versions: set(&|r| r.cli_version.clone()),
+                platforms: set(&|r| r.platform.map(|p| p.as_str().to_string())),
+                workspaces: set(&|r| Some(r.workspace.slug.clone())),
+                references: rule.map(|r| r.file.references.clone()).unwrap_or_default(),
+                related: rule
+                    .map(|r| {
+                        r.file
+                            .related
+                            .iter()
+                            .map(|x| RelatedRef {
+                                id: x.id.clone(),
+                                relation: x.relation.as_str().into(),
+                                note: x.note.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                fix: rule.map(|r| r.file.fix.trim().to_string()),
+                description: rule.map(|r| r.file.description.trim().to_string()),
+                affected: rule.and_then(|r| r.file.affected.clone()),
+                matrix: matrix
+                    .into_iter()
+                    .map(
+                        |((plugin_version, cli_version, platform), count)| MatrixRow {
+                            plugin_version,
+                            cli_version,
+                            platform,
+                            count,
+                        },
+                    )
+                    .collect(),
+                id: key,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.signature.is_none().cmp(&b.signature.is_none()))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_variable_parts() {
+        let a = normalise(
+            "Codex turn interrupt failed: connect ECONNREFUSED /tmp/cxc-Q7mZ2k/broker.sock",
+        );
+        let b = normalise(
+            "Codex turn interrupt failed: connect ECONNREFUSED /tmp/cxc-vgaxEt/broker.sock",
+        );
+        assert_eq!(a, b);
+        assert_eq!(
+            a,
+            "Codex turn interrupt failed: connect ECONNREFUSED <path>"
+        );
+        assert_eq!(
+            normalise(
+                "Task task-mvz3s4x2-9kiqei is still running (pid 4242) since 2026-11-04T14:02:17.172Z"
+            ),
+            "Task <job> is still running (pid <n>) since <ts>"
+        );
+        assert_eq!(
+            normalise("thread 01a0d435-b6c1-7d76-83c5-a895a3ecb59d gone"),
+            "thread <uuid> gone"
+        );
+        assert_eq!(
+            normalise("sha deadbeef12 and word cafe"),
+            "sha <hex> and word cafe"
+        );
+        assert_eq!(fingerprint(&a).len(), 12);
+    }
+}

@@ -1,0 +1,578 @@
+//! Job records: `jobs/<id>.json` and the `state.json` index entry, read leniently (unknown
+//! keys are fine, wrong types become warnings) and merged per id as plugin-format §6 says:
+//! the index wins for `status`, `phase`, `threadId`, `turnId`, `updatedAt`; the job file for
+//! `result`, `rendered`, `request`.
+
+use crate::timefmt::{Millis, parse_timestamp};
+use crate::warn::Warning;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Largest JSON file parsed; bigger ones are reported and left out (records are KiBs).
+pub const MAX_JSON_BYTES: u64 = 16 << 20;
+
+/// The plugin's job status.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Background task waiting for its worker.
+    Queued,
+    /// A process is (or was) running the job.
+    Running,
+    /// The turn completed (not necessarily the work).
+    Completed,
+    /// The runner threw or the turn did not complete.
+    Failed,
+    /// `/codex:cancel` ran.
+    Cancelled,
+    /// A value no plugin version writes.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Status {
+    /// Parses the plugin's string.
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "queued" => Status::Queued,
+            "running" => Status::Running,
+            "completed" => Status::Completed,
+            "failed" => Status::Failed,
+            "cancelled" => Status::Cancelled,
+            other => Status::Other(other.to_string()),
+        }
+    }
+
+    /// The plugin's string.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Queued => "queued",
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+            Status::Other(s) => s,
+        }
+    }
+
+    /// Queued or running: the plugin still considers the job live.
+    pub fn is_active(&self) -> bool {
+        matches!(self, Status::Queued | Status::Running)
+    }
+}
+
+/// The kind of job.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// `/codex:rescue` and background tasks.
+    Task,
+    /// Native `/codex:review`.
+    Review,
+    /// `/codex:adversarial-review`.
+    AdversarialReview,
+    /// Unknown kind string.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Kind {
+    /// Parses the plugin's string.
+    pub fn parse(s: &str) -> Kind {
+        match s {
+            "task" => Kind::Task,
+            "review" => Kind::Review,
+            "adversarial-review" => Kind::AdversarialReview,
+            other => Kind::Other(other.to_string()),
+        }
+    }
+
+    /// The plugin's string.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Kind::Task => "task",
+            Kind::Review => "review",
+            Kind::AdversarialReview => "adversarial-review",
+            Kind::Other(s) => s,
+        }
+    }
+}
+
+/// One job, merged from its index entry and its job file.
+#[derive(Debug, Clone, Default)]
+pub struct JobRecord {
+    /// Job id.
+    pub id: Option<String>,
+    /// Job kind.
+    pub kind: Option<Kind>,
+    /// `Codex Task`, `Codex Review`, …
+    pub title: Option<String>,
+    /// Git toplevel or cwd, as the plugin recorded it.
+    pub workspace_root: Option<String>,
+    /// Summary (index: first output line at completion; job file: the prompt).
+    pub summary: Option<String>,
+    /// Plugin status.
+    pub status: Option<Status>,
+    /// Plugin phase.
+    pub phase: Option<String>,
+    /// Recorded pid.
+    pub pid: Option<i64>,
+    /// Absolute log path at write time.
+    pub log_file: Option<String>,
+    /// Claude Code session id.
+    pub session_id: Option<String>,
+    /// Timestamps.
+    pub created_at: Option<Millis>,
+    /// When the runner started.
+    pub started_at: Option<Millis>,
+    /// Terminal time.
+    pub completed_at: Option<Millis>,
+    /// Index update time.
+    pub updated_at: Option<Millis>,
+    /// Codex thread id.
+    pub thread_id: Option<String>,
+    /// Codex turn id.
+    pub turn_id: Option<String>,
+    /// Exception message (failed by exception, cancelled).
+    pub error_message: Option<String>,
+    /// The text the command printed.
+    pub rendered: Option<String>,
+    /// `request.cwd` of background tasks.
+    pub request_cwd: Option<String>,
+    /// `request.model` of background tasks.
+    pub request_model: Option<String>,
+    /// The `result` payload.
+    pub result: Option<Value>,
+}
+
+/// Reads a field with the expected JSON type, warning on a wrong one.
+struct FieldReader<'a> {
+    obj: &'a Map<String, Value>,
+    path: &'a Path,
+    raw: Option<&'a [u8]>,
+    warnings: &'a mut Vec<Warning>,
+}
+
+impl FieldReader<'_> {
+    fn wrong_type(&mut self, key: &str, want: &str, got: &Value) {
+        let line = self.raw.and_then(|r| line_of_key(r, key));
+        let msg = format!(
+            "field `{key}` is {}, expected {want}; ignored",
+            type_name(got)
+        );
+        self.warnings.push(match line {
+            Some(l) => Warning::at_line(self.path, l, msg),
+            None => Warning::new(self.path, msg),
+        });
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.obj.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => {
+                let other = other.clone();
+                self.wrong_type(key, "a string", &other);
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, key: &str) -> Option<Millis> {
+        let s = self.string(key)?;
+        let t = parse_timestamp(&s);
+        if t.is_none() {
+            let line = self.raw.and_then(|r| line_of_key(r, key));
+            let msg = format!("field `{key}` is not an ISO timestamp: {s:?}; ignored");
+            self.warnings.push(match line {
+                Some(l) => Warning::at_line(self.path, l, msg),
+                None => Warning::new(self.path, msg),
+            });
+        }
+        t
+    }
+
+    fn int(&mut self, key: &str) -> Option<i64> {
+        match self.obj.get(key)? {
+            Value::Number(n) => n.as_i64(),
+            Value::Null => None,
+            other => {
+                let other = other.clone();
+                self.wrong_type(key, "a number", &other);
+                None
+            }
+        }
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The 1-based line in raw JSON text where `"key":` first appears (for `file:line`
+/// evidence and warnings). The plugin pretty-prints one key per line.
+pub fn line_of_key(raw: &[u8], key: &str) -> Option<u64> {
+    let needle = format!("\"{key}\":");
+    let pos = memchr::memmem::find(raw, needle.as_bytes())?;
+    Some(memchr::memchr_iter(b'\n', &raw[..pos]).count() as u64 + 1)
+}
+
+impl JobRecord {
+    /// Reads one JSON object (a job file or an index entry).
+    pub fn from_object(
+        obj: &Map<String, Value>,
+        path: &Path,
+        raw: Option<&[u8]>,
+        warnings: &mut Vec<Warning>,
+    ) -> JobRecord {
+        let mut r = FieldReader {
+            obj,
+            path,
+            raw,
+            warnings,
+        };
+        let request = obj.get("request");
+        let (request_cwd, request_model) = match request {
+            Some(Value::Object(req)) => (
+                req.get("cwd").and_then(Value::as_str).map(str::to_string),
+                req.get("model").and_then(Value::as_str).map(str::to_string),
+            ),
+            Some(Value::Null) | None => (None, None),
+            Some(other) => {
+                let other = other.clone();
+                r.wrong_type("request", "an object", &other);
+                (None, None)
+            }
+        };
+        JobRecord {
+            id: r.string("id"),
+            kind: r.string("kind").map(|s| Kind::parse(&s)),
+            title: r.string("title"),
+            workspace_root: r.string("workspaceRoot"),
+            summary: r.string("summary"),
+            status: r.string("status").map(|s| Status::parse(&s)),
+            phase: r.string("phase"),
+            pid: r.int("pid"),
+            log_file: r.string("logFile"),
+            session_id: r.string("sessionId"),
+            created_at: r.time("createdAt"),
+            started_at: r.time("startedAt"),
+            completed_at: r.time("completedAt"),
+            updated_at: r.time("updatedAt"),
+            thread_id: r.string("threadId"),
+            turn_id: r.string("turnId"),
+            error_message: r.string("errorMessage"),
+            rendered: r.string("rendered"),
+            request_cwd,
+            request_model,
+            result: match obj.get("result") {
+                Some(Value::Null) | None => None,
+                Some(v) => Some(v.clone()),
+            },
+        }
+    }
+
+    /// Merges the index entry (`self`) with the job file: the index wins for the live
+    /// fields, the job file for the payload, either fills the other's gaps.
+    pub fn merge(index: Option<JobRecord>, file: Option<JobRecord>) -> JobRecord {
+        let (i, f) = match (index, file) {
+            (None, None) => return JobRecord::default(),
+            (Some(i), None) => return i,
+            (None, Some(f)) => return f,
+            (Some(i), Some(f)) => (i, f),
+        };
+        let pid = if i.status.is_some() { i.pid } else { f.pid };
+        JobRecord {
+            id: f.id.or(i.id),
+            kind: f.kind.or(i.kind),
+            title: f.title.or(i.title),
+            workspace_root: f.workspace_root.or(i.workspace_root),
+            // The index summary is rewritten at completion with the output's first line:
+            // more telling than the prompt.
+            summary: i.summary.or(f.summary),
+            status: i.status.or(f.status),
+            phase: i.phase.or(f.phase),
+            pid,
+            log_file: f.log_file.or(i.log_file),
+            session_id: f.session_id.or(i.session_id),
+            created_at: f.created_at.or(i.created_at),
+            started_at: i.started_at.or(f.started_at),
+            completed_at: i.completed_at.or(f.completed_at),
+            updated_at: i.updated_at.or(f.updated_at),
+            thread_id: i.thread_id.or(f.thread_id),
+            turn_id: i.turn_id.or(f.turn_id),
+            error_message: f.error_message.or(i.error_message),
+            rendered: f.rendered.or(i.rendered),
+            request_cwd: f.request_cwd.or(i.request_cwd),
+            request_model: f.request_model.or(i.request_model),
+            result: f.result.or(i.result),
+        }
+    }
+}
+
+/// What reading a JSON file produced.
+pub struct JsonFile {
+    /// The parsed value, when it parsed.
+    pub value: Option<Value>,
+    /// The raw bytes (kept only while the run is processed, for `file:line` lookups).
+    pub raw: Vec<u8>,
+}
+
+/// Reads and parses a JSON file leniently: empty, torn, oversized and non-JSON files give a
+/// warning naming the file (and the line of the syntax error) and no value.
+pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
+    let none = |raw| JsonFile { value: None, raw };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            warnings.push(Warning::new(path, format!("cannot read: {e}")));
+            return none(Vec::new());
+        }
+    };
+    if !meta.is_file() {
+        warnings.push(Warning::new(path, "not a regular file; skipped"));
+        return none(Vec::new());
+    }
+    if meta.len() > MAX_JSON_BYTES {
+        warnings.push(Warning::new(
+            path,
+            format!(
+                "{} bytes is more than the {} MiB a job record can be; not read",
+                meta.len(),
+                MAX_JSON_BYTES >> 20
+            ),
+        ));
+        return none(Vec::new());
+    }
+    let raw = match read_capped(path, MAX_JSON_BYTES) {
+        Ok(r) => r,
+        Err(e) => {
+            warnings.push(Warning::new(path, format!("cannot read: {e}")));
+            return none(Vec::new());
+        }
+    };
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        warnings.push(Warning::new(
+            path,
+            "empty file (a torn write?); no fields read",
+        ));
+        return none(raw);
+    }
+    match serde_json::from_slice::<Value>(&raw) {
+        Ok(v) => JsonFile {
+            value: Some(v),
+            raw,
+        },
+        Err(e) => {
+            let msg = format!("invalid JSON (a torn write?): {e}");
+            let line = e.line() as u64;
+            warnings.push(if line > 0 {
+                Warning::at_line(path, line, msg)
+            } else {
+                Warning::new(path, msg)
+            });
+            none(raw)
+        }
+    }
+}
+
+/// Reads at most `cap` bytes of a regular file (the file may grow while we read it).
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut raw = Vec::new();
+    f.take(cap).read_to_end(&mut raw)?;
+    Ok(raw)
+}
+
+/// The `state.json` index of one state directory.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Entries by job id, in file order.
+    pub entries: HashMap<String, JobRecord>,
+    /// Ids in file order (newest-updated first, as the plugin saves them).
+    pub order: Vec<String>,
+    /// `config.stopReviewGate`.
+    pub stop_review_gate: Option<bool>,
+}
+
+/// Reads `state.json` leniently. A missing `jobs` array, entries that are not objects or have
+/// no id are warned about and skipped.
+pub fn read_index(path: &Path, warnings: &mut Vec<Warning>) -> Index {
+    let file = read_json(path, warnings);
+    let mut index = Index::default();
+    let Some(value) = file.value else {
+        return index;
+    };
+    let Value::Object(top) = value else {
+        warnings.push(Warning::new(path, "index is not a JSON object; ignored"));
+        return index;
+    };
+    index.stop_review_gate = top
+        .get("config")
+        .and_then(|c| c.get("stopReviewGate"))
+        .and_then(Value::as_bool);
+    let jobs = match top.get("jobs") {
+        Some(Value::Array(a)) => a,
+        None => return index,
+        Some(other) => {
+            let line = line_of_key(&file.raw, "jobs");
+            let msg = format!(
+                "field `jobs` is {}, expected an array; ignored",
+                type_name(other)
+            );
+            warnings.push(match line {
+                Some(l) => Warning::at_line(path, l, msg),
+                None => Warning::new(path, msg),
+            });
+            return index;
+        }
+    };
+    for (n, job) in jobs.iter().enumerate() {
+        let Value::Object(obj) = job else {
+            warnings.push(Warning::new(
+                path,
+                format!(
+                    "jobs[{n}] is {}, expected an object; skipped",
+                    type_name(job)
+                ),
+            ));
+            continue;
+        };
+        // Line lookups in a 50-entry index would all find the first entry; skip them.
+        let rec = JobRecord::from_object(obj, path, None, warnings);
+        match rec.id.clone() {
+            Some(id) => {
+                if !index.entries.contains_key(&id) {
+                    index.order.push(id.clone());
+                }
+                index.entries.insert(id, rec);
+            }
+            None => warnings.push(Warning::new(
+                path,
+                format!("jobs[{n}] has no `id`; skipped"),
+            )),
+        }
+    }
+    index
+}
+
+/// Decodes the creation time from a job id (`task-<base36 ms>-<random>`).
+pub fn time_from_id(id: &str) -> Option<Millis> {
+    let mut parts = id.split('-');
+    let prefix = parts.next()?;
+    if !matches!(prefix, "task" | "review" | "job") {
+        return None;
+    }
+    let mid = parts.next()?;
+    if mid.is_empty() || mid.len() > 11 {
+        return None;
+    }
+    let ms = i64::from_str_radix(mid, 36).ok()?;
+    // Plausible range only: 2020 .. 2100.
+    (1_577_836_800_000..4_102_444_800_000)
+        .contains(&ms)
+        .then_some(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(v: Value) -> (JobRecord, Vec<Warning>) {
+        let mut w = Vec::new();
+        let r = JobRecord::from_object(v.as_object().unwrap(), Path::new("x.json"), None, &mut w);
+        (r, w)
+    }
+
+    #[test]
+    fn wrong_types_warn_and_are_ignored() {
+        let (r, w) = rec(
+            json!({"id": "task-a-b", "status": 3, "pid": "12", "createdAt": "yesterday", "extra": {"x": 1}}),
+        );
+        assert_eq!(r.id.as_deref(), Some("task-a-b"));
+        assert_eq!(r.status, None);
+        assert_eq!(r.pid, None);
+        assert_eq!(r.created_at, None);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].message.contains("`status` is a number"));
+    }
+
+    #[test]
+    fn index_wins_for_live_fields_job_file_for_payload() {
+        let (idx, _) = rec(
+            json!({"id": "t", "status": "running", "phase": "starting", "turnId": "turn_1", "summary": "first line", "pid": 5}),
+        );
+        let (file, _) = rec(
+            json!({"id": "t", "status": "queued", "phase": "queued", "rendered": "out", "summary": "prompt", "pid": 4, "request": {"cwd": "/x", "model": "gpt-5.4"}}),
+        );
+        let m = JobRecord::merge(Some(idx), Some(file));
+        assert_eq!(m.status, Some(Status::Running));
+        assert_eq!(m.phase.as_deref(), Some("starting"));
+        assert_eq!(m.turn_id.as_deref(), Some("turn_1"));
+        assert_eq!(m.rendered.as_deref(), Some("out"));
+        assert_eq!(m.summary.as_deref(), Some("first line"));
+        assert_eq!(m.pid, Some(5));
+        assert_eq!(m.request_cwd.as_deref(), Some("/x"));
+        assert_eq!(m.request_model.as_deref(), Some("gpt-5.4"));
+    }
+
+    #[test]
+    fn torn_and_empty_index_files_warn() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("state.json");
+        std::fs::write(
+            &p,
+            "{\n  \"version\": 1,\n  \"jobs\": [\n    {\"id\": \"task-",
+        )
+        .unwrap();
+        let mut w = Vec::new();
+        let idx = read_index(&p, &mut w);
+        assert!(idx.entries.is_empty());
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, Some(4));
+        std::fs::write(&p, "").unwrap();
+        let mut w = Vec::new();
+        read_index(&p, &mut w);
+        assert!(w[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn index_skips_bad_entries() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("state.json");
+        std::fs::write(&p, r#"{"version":1,"config":{"stopReviewGate":true},"jobs":[{"id":"task-a-1","status":"running"}, 7, {"status":"failed"}]}"#).unwrap();
+        let mut w = Vec::new();
+        let idx = read_index(&p, &mut w);
+        assert_eq!(idx.order, vec!["task-a-1"]);
+        assert_eq!(idx.stop_review_gate, Some(true));
+        assert_eq!(w.len(), 2);
+    }
+
+    #[test]
+    fn decodes_time_from_job_ids() {
+        assert_eq!(
+            time_from_id("task-mwxjl1n3-abcdef"),
+            Some(1_795_696_923_279)
+        );
+        assert_eq!(time_from_id("foo-mwxjl1n3-abcdef"), None);
+        assert_eq!(time_from_id("task-zzzzzzzzzzzzzz-a"), None);
+    }
+
+    #[test]
+    fn finds_key_lines() {
+        let raw = b"{\n  \"id\": \"x\",\n  \"errorMessage\": \"boom\"\n}\n";
+        assert_eq!(line_of_key(raw, "errorMessage"), Some(3));
+        assert_eq!(line_of_key(raw, "nope"), None);
+    }
+}

@@ -1,0 +1,180 @@
+//! The human report of `triage scan`: read in ten seconds. A summary line, the clusters
+//! (title, count, fix, references, distinct-from), the runs that need attention with their
+//! decisive line, and a count of the healthy ones.
+
+use crate::run::{Outcome, Run};
+use crate::scan::{ScanResult, needs_attention};
+use crate::timefmt::human_span;
+use std::fmt::Write as _;
+
+/// Wraps `text` to `width` columns after an indent.
+fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent.len() + line.len() + 1 + word.len() > width {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+    out
+}
+
+/// First sentence or two of a fix, to keep the report short.
+fn short_fix(fix: &str) -> String {
+    let mut out = String::new();
+    for (n, sentence) in fix.split_inclusive(". ").enumerate() {
+        if n >= 2 || out.len() + sentence.len() > 260 {
+            break;
+        }
+        out.push_str(sentence);
+    }
+    if out.is_empty() {
+        crate::run::cap_text(fix, 260)
+    } else {
+        out.trim().to_string()
+    }
+}
+
+/// A one-line count such as `2 failed, 1 stalled, 31 ok`.
+pub fn outcome_counts(runs: &[Run]) -> String {
+    let mut parts = Vec::new();
+    for o in Outcome::ALL {
+        let n = runs.iter().filter(|r| r.outcome == o).count();
+        if n > 0 {
+            parts.push(format!("{n} {}", o.as_str()));
+        }
+    }
+    if parts.is_empty() {
+        "no runs".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Renders the report.
+pub fn render(res: &ScanResult) -> String {
+    let mut o = String::new();
+    let runs = &res.runs;
+    let _ = writeln!(
+        o,
+        "triage: {} scanned, {}, {}: {}",
+        plural(res.scanned.roots.len(), "root", "roots"),
+        plural(res.scanned.workspaces as usize, "workspace", "workspaces"),
+        plural(runs.len(), "run", "runs"),
+        outcome_counts(runs)
+    );
+    if !res.clusters.is_empty() {
+        let _ = writeln!(o, "\nIssues ({}):", res.clusters.len());
+        for c in &res.clusters {
+            let _ = writeln!(
+                o,
+                "\n  [{}] {} ({})",
+                c.severity.as_str(),
+                c.title,
+                plural(c.count as usize, "run", "runs")
+            );
+            let _ = writeln!(o, "    id: {}", c.id);
+            if let Some(fix) = &c.fix {
+                o.push_str(&wrap(&format!("fix: {}", short_fix(fix)), "    ", 100));
+            }
+            if !c.references.is_empty() {
+                let refs: Vec<&str> = c.references.iter().take(6).map(String::as_str).collect();
+                let more = c.references.len().saturating_sub(6);
+                let tail = if more > 0 {
+                    format!(" (+{more} more)")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(o, "    upstream: {}{tail}", refs.join(", "));
+            }
+            let distinct: Vec<&str> = c
+                .related
+                .iter()
+                .filter(|r| r.relation == "distinct-from")
+                .map(|r| r.id.as_str())
+                .collect();
+            if !distinct.is_empty() {
+                let _ = writeln!(o, "    distinct from: {}", distinct.join(", "));
+            }
+            let ids: Vec<&str> = c.runs.iter().take(5).map(String::as_str).collect();
+            let more = c.runs.len().saturating_sub(5);
+            let tail = if more > 0 {
+                format!(" (+{more} more)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(o, "    runs: {}{tail}", ids.join(", "));
+        }
+    }
+    let attention: Vec<&Run> = runs.iter().filter(|r| needs_attention(r)).collect();
+    if !attention.is_empty() {
+        let _ = writeln!(o, "\nRuns needing attention ({}):", attention.len());
+        for r in &attention {
+            let sigs: Vec<&str> = r.findings.iter().map(|f| f.signature.as_str()).collect();
+            let _ = writeln!(
+                o,
+                "\n  {}  {}  {}  {}  {}{}",
+                r.id,
+                r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?"),
+                r.workspace.slug,
+                r.age(res.now),
+                r.outcome.as_str(),
+                if sigs.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", sigs.join(", "))
+                }
+            );
+            let _ = writeln!(o, "    {}", r.outcome_reason);
+            let line = r
+                .findings
+                .first()
+                .and_then(|f| {
+                    f.evidence
+                        .iter()
+                        .find(|e| e.line.is_some())
+                        .or(f.evidence.first())
+                })
+                .or(r.decisive.as_ref());
+            if let Some(l) = line {
+                let at = match l.line {
+                    Some(n) => format!("{}:{n}", l.file),
+                    None => l.file.clone(),
+                };
+                let _ = writeln!(o, "    {at}");
+                let _ = writeln!(o, "      {}", l.text);
+            }
+        }
+    }
+    let healthy = runs.len() - attention.len();
+    if !runs.is_empty() {
+        let _ = writeln!(o, "\n{} healthy.", plural(healthy, "run is", "runs are"));
+    }
+    if !res.warnings.is_empty() {
+        let _ = writeln!(
+            o,
+            "{} (see stderr).",
+            plural(res.warnings.len(), "warning", "warnings")
+        );
+    }
+    if let Some(oldest) = runs.iter().filter_map(|r| r.created_at).min() {
+        let _ = writeln!(
+            o,
+            "Oldest run: {} ago. Explain one: triage explain <run-id>",
+            human_span(res.now - oldest)
+        );
+    }
+    o
+}

@@ -1,0 +1,300 @@
+//! The JSON document of design-notes §4 (`schema_version` 1), shared by `scan --format json`
+//! and `export --format json`. Field names are a contract with users' scripts: extend, never
+//! rename; bump `SCHEMA_VERSION` on a breaking change. The schema is `schema/export.schema.json`.
+
+use crate::cluster::{Cluster, MatrixRow, RelatedRef};
+use crate::rules::RuleSet;
+use crate::run::{LineRef, Run};
+use crate::scan::ScanResult;
+use crate::timefmt::{Millis, format_iso};
+use crate::warn::Warning;
+use serde::Serialize;
+
+/// Version of the document layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `tool`.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    /// `triage`.
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+/// `ruleset`.
+#[derive(Debug, Serialize)]
+pub struct Ruleset {
+    /// Rules loaded.
+    pub rules: usize,
+    /// Hash of the rule files.
+    pub hash: String,
+}
+
+/// `scanned`.
+#[derive(Debug, Serialize)]
+pub struct ScannedDoc {
+    /// Roots.
+    pub roots: Vec<String>,
+    /// Jobs.
+    pub jobs: u64,
+    /// Files read.
+    pub files: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Workspaces.
+    pub workspaces: u64,
+}
+
+/// `workspace`.
+#[derive(Debug, Serialize)]
+pub struct WorkspaceDoc {
+    /// Slug.
+    pub slug: String,
+    /// Hash.
+    pub hash: Option<String>,
+    /// Root.
+    pub root: Option<String>,
+}
+
+/// One evidence line.
+#[derive(Debug, Serialize)]
+pub struct EvidenceDoc {
+    /// Signature id.
+    pub signature: String,
+    /// File.
+    pub file: String,
+    /// Line.
+    pub line: Option<u64>,
+    /// Text.
+    pub text: String,
+}
+
+/// `source`.
+#[derive(Debug, Serialize)]
+pub struct SourceDoc {
+    /// Index file.
+    pub index: Option<String>,
+    /// Job JSON.
+    pub record: Option<String>,
+    /// Job log.
+    pub log: Option<String>,
+}
+
+/// One run.
+#[derive(Debug, Serialize)]
+pub struct RunDoc {
+    /// Job id.
+    pub id: String,
+    /// Workspace.
+    pub workspace: WorkspaceDoc,
+    /// Layout.
+    pub state_root: String,
+    /// Kind.
+    pub kind: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Plugin status.
+    pub status: Option<String>,
+    /// Plugin phase.
+    pub phase: Option<String>,
+    /// Triage outcome.
+    pub outcome: String,
+    /// Why.
+    pub outcome_reason: String,
+    /// Times (ISO).
+    pub created_at: Option<String>,
+    /// Start.
+    pub started_at: Option<String>,
+    /// End.
+    pub completed_at: Option<String>,
+    /// Last activity.
+    pub last_activity_at: Option<String>,
+    /// Plugin version.
+    pub plugin_version: Option<String>,
+    /// CLI version.
+    pub cli_version: Option<String>,
+    /// Platform.
+    pub platform: Option<String>,
+    /// Thread id.
+    pub thread_id: Option<String>,
+    /// Recorded pid.
+    pub pid: Option<i64>,
+    /// Error message.
+    pub error_message: Option<String>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// The decisive line.
+    pub decisive: Option<LineRef>,
+    /// Signature ids, most severe first.
+    pub signatures: Vec<String>,
+    /// Evidence.
+    pub evidence: Vec<EvidenceDoc>,
+    /// Files.
+    pub source: SourceDoc,
+}
+
+/// One cluster.
+#[derive(Debug, Serialize)]
+pub struct ClusterDoc {
+    /// Id.
+    pub id: String,
+    /// Signature.
+    pub signature: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Family.
+    pub family: Option<String>,
+    /// Severity.
+    pub severity: String,
+    /// Runs.
+    pub count: u64,
+    /// Run ids.
+    pub runs: Vec<String>,
+    /// First seen.
+    pub first_seen: Option<String>,
+    /// Last seen.
+    pub last_seen: Option<String>,
+    /// Plugin versions.
+    pub plugin_versions: Vec<String>,
+    /// CLI versions.
+    pub cli_versions: Vec<String>,
+    /// Platforms.
+    pub platforms: Vec<String>,
+    /// Workspaces.
+    pub workspaces: Vec<String>,
+    /// References.
+    pub references: Vec<String>,
+    /// Related.
+    pub related: Vec<RelatedRef>,
+    /// Fix.
+    pub fix: Option<String>,
+    /// Cause.
+    pub description: Option<String>,
+    /// Matrix.
+    pub matrix: Vec<MatrixRow>,
+}
+
+/// The whole document.
+#[derive(Debug, Serialize)]
+pub struct Document {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Tool.
+    pub tool: Tool,
+    /// Rules.
+    pub ruleset: Ruleset,
+    /// Generation time.
+    pub generated_at: String,
+    /// Totals.
+    pub scanned: ScannedDoc,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+    /// Runs.
+    pub runs: Vec<RunDoc>,
+    /// Clusters.
+    pub clusters: Vec<ClusterDoc>,
+}
+
+fn iso(t: Option<Millis>) -> Option<String> {
+    t.map(format_iso)
+}
+
+/// One run as JSON.
+pub fn run_doc(r: &Run) -> RunDoc {
+    RunDoc {
+        id: r.id.clone(),
+        workspace: WorkspaceDoc {
+            slug: r.workspace.slug.clone(),
+            hash: r.workspace.hash.clone(),
+            root: r.workspace.root.clone(),
+        },
+        state_root: r.state_root.as_str().into(),
+        kind: r.kind.as_ref().map(|k| k.as_str().into()),
+        title: r.title.clone(),
+        status: r.status.as_ref().map(|s| s.as_str().into()),
+        phase: r.phase.clone(),
+        outcome: r.outcome.as_str().into(),
+        outcome_reason: r.outcome_reason.clone(),
+        created_at: iso(r.created_at),
+        started_at: iso(r.started_at),
+        completed_at: iso(r.completed_at),
+        last_activity_at: iso(r.last_activity_at),
+        plugin_version: r.plugin_version.clone(),
+        cli_version: r.cli_version.clone(),
+        platform: r.platform.map(|p| p.as_str().into()),
+        thread_id: r.thread_id.clone(),
+        pid: r.pid,
+        error_message: r.error_message.clone(),
+        summary: r.summary.clone(),
+        decisive: r.decisive.clone(),
+        signatures: r.findings.iter().map(|f| f.signature.clone()).collect(),
+        evidence: r
+            .findings
+            .iter()
+            .flat_map(|f| {
+                f.evidence.iter().map(|e| EvidenceDoc {
+                    signature: f.signature.clone(),
+                    file: e.file.clone(),
+                    line: e.line,
+                    text: e.text.clone(),
+                })
+            })
+            .collect(),
+        source: SourceDoc {
+            index: r.sources.index.clone(),
+            record: r.sources.record.clone(),
+            log: r.sources.log.clone(),
+        },
+    }
+}
+
+/// One cluster as JSON.
+pub fn cluster_doc(c: &Cluster) -> ClusterDoc {
+    ClusterDoc {
+        id: c.id.clone(),
+        signature: c.signature.clone(),
+        title: c.title.clone(),
+        family: c.family.clone(),
+        severity: c.severity.as_str().into(),
+        count: c.count,
+        runs: c.runs.clone(),
+        first_seen: iso(c.first_seen),
+        last_seen: iso(c.last_seen),
+        plugin_versions: c.plugin_versions.clone(),
+        cli_versions: c.cli_versions.clone(),
+        platforms: c.platforms.clone(),
+        workspaces: c.workspaces.clone(),
+        references: c.references.clone(),
+        related: c.related.clone(),
+        fix: c.fix.clone(),
+        description: c.description.clone(),
+        matrix: c.matrix.clone(),
+    }
+}
+
+/// The document for a scan result.
+pub fn document(res: &ScanResult, rules: &RuleSet, generated_at: Millis) -> Document {
+    Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "triage",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        ruleset: Ruleset {
+            rules: rules.rules.len(),
+            hash: rules.hash.clone(),
+        },
+        generated_at: format_iso(generated_at),
+        scanned: ScannedDoc {
+            roots: res.scanned.roots.clone(),
+            jobs: res.scanned.jobs,
+            files: res.scanned.files,
+            bytes: res.scanned.bytes,
+            workspaces: res.scanned.workspaces,
+        },
+        warnings: res.warnings.clone(),
+        runs: res.runs.iter().map(run_doc).collect(),
+        clusters: res.clusters.iter().map(cluster_doc).collect(),
+    }
+}

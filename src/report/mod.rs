@@ -1,0 +1,6 @@
+//! Reports: the human summary, the JSON document (design-notes §4) and NDJSON, and the
+//! Markdown issue body.
+
+pub mod human;
+pub mod json;
+pub mod markdown;

@@ -1,0 +1,365 @@
+//! The rule-file schema (`rules/README.md`), as serde types. Unknown fields are errors.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How bad a signature is; ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, nothing broke.
+    Info,
+    /// Minor.
+    Low,
+    /// Some work lost or degraded.
+    Medium,
+    /// The run's work could not be done.
+    High,
+    /// Data loss or all runs broken.
+    Critical,
+}
+
+impl Severity {
+    /// The rule-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses the rule-file spelling.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
+
+/// Maturity of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleStatus {
+    /// New, may misfire.
+    Experimental,
+    /// Tested on real data.
+    #[default]
+    Stable,
+    /// Kept for history; never matches.
+    Deprecated,
+}
+
+/// Where a pattern looks (see `rules/README.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Every log line.
+    Log,
+    /// Command lines.
+    Command,
+    /// Error lines and error fields.
+    Error,
+    /// Output blocks and output fields.
+    Output,
+    /// The last log entry.
+    Last,
+    /// Everything in a job record.
+    #[default]
+    Any,
+    /// Free text only.
+    Text,
+}
+
+/// How two signatures relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relation {
+    /// Often confused, different cause.
+    DistinctFrom,
+    /// Same root cause, other symptom.
+    SameCause,
+    /// This is a symptom of the other.
+    SymptomOf,
+    /// This causes the other.
+    CauseOf,
+    /// Worth reading together.
+    SeeAlso,
+}
+
+impl Relation {
+    /// The rule-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::DistinctFrom => "distinct-from",
+            Relation::SameCause => "same-cause",
+            Relation::SymptomOf => "symptom-of",
+            Relation::CauseOf => "cause-of",
+            Relation::SeeAlso => "see-also",
+        }
+    }
+}
+
+/// A `related` entry.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Related {
+    /// The other rule's id.
+    pub id: String,
+    /// How they relate.
+    pub relation: Relation,
+    /// How to tell them apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Affected versions, free text.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Affected {
+    /// Plugin versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// Codex CLI versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<String>,
+}
+
+/// One named pattern.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSpec {
+    /// A regular expression (Rust syntax).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// Exact text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub literal: Option<String>,
+    /// Scope.
+    #[serde(default, rename = "in")]
+    pub scope: Scope,
+    /// Case-insensitive match.
+    #[serde(default)]
+    pub case_insensitive: bool,
+    /// Lines needed to count as matched.
+    #[serde(default = "one")]
+    pub min_count: u32,
+    /// Weight in free-text scoring.
+    #[serde(default = "unit")]
+    pub weight: f64,
+}
+
+fn one() -> u32 {
+    1
+}
+fn unit() -> f64 {
+    1.0
+}
+
+/// `"present"` or `"absent"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    /// The field is set.
+    Present,
+    /// The field is missing or null.
+    Absent,
+}
+
+/// Structural facts about a run; all given keys must hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSpec {
+    /// Plugin status, any of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<String>>,
+    /// Plugin phase, any of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Vec<String>>,
+    /// Job kind, any of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Vec<String>>,
+    /// Job title, any of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Vec<String>>,
+    /// Triage outcome, any of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Vec<String>>,
+    /// `completedAt` present or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Presence>,
+    /// `errorMessage` present or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<Presence>,
+    /// Minimum idle time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_for: Option<String>,
+    /// Layout, any of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_root: Option<Vec<String>>,
+    /// Workspace split across roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_split: Option<bool>,
+}
+
+/// `[match]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Boolean expression over pattern and state names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Expression for free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_condition: Option<String>,
+    /// Named patterns.
+    #[serde(default)]
+    pub patterns: BTreeMap<String, PatternSpec>,
+    /// Named states.
+    #[serde(default)]
+    pub states: BTreeMap<String, StateSpec>,
+}
+
+/// `match` or `no-match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expect {
+    /// The rule must match.
+    Match,
+    /// The rule must not match.
+    NoMatch,
+}
+
+/// A run built for a test.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestJob {
+    /// Job kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Job title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Plugin status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Plugin phase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// Whether `completedAt` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+    /// `errorMessage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// `rendered`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<String>,
+    /// Time since last activity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle: Option<String>,
+    /// Layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_root: Option<String>,
+    /// Workspace split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_split: Option<bool>,
+    /// The job log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// One inline test.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestSpec {
+    /// Expected result.
+    pub expect: Expect,
+    /// Optional name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A job record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<TestJob>,
+}
+
+/// A whole rule file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Family.
+    pub family: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Maturity.
+    #[serde(default)]
+    pub status: RuleStatus,
+    /// Platforms.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// Cause.
+    pub description: String,
+    /// Fix or workaround.
+    pub fix: String,
+    /// Upstream references.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Related rules.
+    #[serde(default)]
+    pub related: Vec<Related>,
+    /// Affected versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affected: Option<Affected>,
+    /// Matching.
+    #[serde(rename = "match")]
+    pub matcher: MatchSpec,
+    /// Extra structural guard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<StateSpec>,
+    /// Inline tests.
+    #[serde(default)]
+    pub tests: Vec<TestSpec>,
+}
+
+/// The families a rule may belong to.
+pub const FAMILIES: &[&str] = &[
+    "spawn-install",
+    "windows-shell",
+    "sandbox",
+    "hang-job-state",
+    "claude-integration",
+    "app-server",
+    "broker",
+    "auth",
+    "limits",
+    "models",
+    "network",
+    "review-output",
+    "git",
+    "transfer",
+];
+
+/// Known platform names.
+pub const PLATFORMS: &[&str] = &["windows", "macos", "linux", "wsl"];
+/// Plugin statuses a state may name.
+pub const STATUSES: &[&str] = &["queued", "running", "completed", "failed", "cancelled"];
+/// Outcomes a state may name.
+pub const OUTCOMES: &[&str] = &["ok", "failed", "cancelled", "stalled", "in-progress"];
+/// Job kinds a state may name.
+pub const KINDS: &[&str] = &["task", "review", "adversarial-review"];
+/// Layouts a state may name.
+pub const STATE_ROOTS: &[&str] = &["plugin-data", "tmp-fallback", "per-run", "other"];

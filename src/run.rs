@@ -1,0 +1,333 @@
+//! A run: one job, merged from its index entry, job file and log, with triage's own outcome
+//! and the facts a report needs. Runs are small summaries: a run's full text is never kept.
+
+use crate::discover::StateRoot;
+use crate::record::{Kind, Status};
+use crate::rules::model::Severity;
+use crate::timefmt::{Millis, human_span};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Triage's verdict on how a run ended (design-notes §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Completed (the turn; not necessarily the work).
+    Ok,
+    /// Failed.
+    Failed,
+    /// Cancelled by the user.
+    Cancelled,
+    /// Active, but its process is gone or nothing was logged for `--stall-after`.
+    Stalled,
+    /// Active and recently busy.
+    InProgress,
+}
+
+impl Outcome {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Stalled => "stalled",
+            Outcome::InProgress => "in-progress",
+        }
+    }
+
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Failed,
+        Outcome::Stalled,
+        Outcome::InProgress,
+        Outcome::Cancelled,
+        Outcome::Ok,
+    ];
+}
+
+/// The platform a run ran on, as far as its records tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Windows.
+    Windows,
+    /// macOS.
+    Macos,
+    /// Linux.
+    Linux,
+    /// Windows Subsystem for Linux.
+    Wsl,
+}
+
+impl Platform {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Windows => "windows",
+            Platform::Macos => "macos",
+            Platform::Linux => "linux",
+            Platform::Wsl => "wsl",
+        }
+    }
+}
+
+/// Infers a platform from a path as the plugin recorded it (plugin-format §10).
+pub fn platform_of_path(p: &str) -> Option<Platform> {
+    let b = p.as_bytes();
+    if p.starts_with("/mnt/") && b.len() > 6 && b[5].is_ascii_alphabetic() && b[6] == b'/' {
+        return Some(Platform::Wsl);
+    }
+    if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
+    {
+        return Some(Platform::Windows);
+    }
+    if p.starts_with("\\\\") {
+        return Some(Platform::Windows);
+    }
+    if p.starts_with("/Users/") || p.starts_with("/var/folders/") || p.starts_with("/private/var/")
+    {
+        return Some(Platform::Macos);
+    }
+    if p.starts_with("/home/") || p.starts_with("/root/") || p.starts_with("/tmp/") {
+        return Some(Platform::Linux);
+    }
+    None
+}
+
+/// Infers a platform from the shell in a command line: strong for Windows shells, weak for
+/// zsh (macOS default) and bash (Linux default).
+pub fn platform_of_command(cmd: &[u8]) -> Option<(Platform, bool)> {
+    let has = |n: &[u8]| memchr::memmem::find(cmd, n).is_some();
+    if has(b"powershell.exe") || has(b"pwsh.exe") || has(b"cmd.exe") || has(b"\\WindowsApps\\") {
+        Some((Platform::Windows, true))
+    } else if has(b"/bin/zsh") {
+        Some((Platform::Macos, false))
+    } else if has(b"/bin/bash") {
+        Some((Platform::Linux, false))
+    } else {
+        None
+    }
+}
+
+/// A workspace: the `<slug>-<hash>` state directory name and the recorded root.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Workspace {
+    /// Sanitised basename.
+    pub slug: String,
+    /// First 16 hex digits of sha256(realpath); `None` when the directory name has none.
+    pub hash: Option<String>,
+    /// `workspaceRoot` as recorded.
+    pub root: Option<String>,
+}
+
+impl Workspace {
+    /// Splits a state directory name on its last `-` (the slug may contain dashes).
+    pub fn from_dir_name(name: &str) -> Workspace {
+        if let Some((slug, hash)) = name.rsplit_once('-') {
+            if hash.len() == 16
+                && hash
+                    .bytes()
+                    .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+            {
+                return Workspace {
+                    slug: slug.to_string(),
+                    hash: Some(hash.to_string()),
+                    root: None,
+                };
+            }
+        }
+        Workspace {
+            slug: name.to_string(),
+            hash: None,
+            root: None,
+        }
+    }
+
+    /// A stable key: the hash when known (plugin-format §1.2: key workspaces by hash).
+    pub fn key(&self) -> String {
+        self.hash
+            .clone()
+            .unwrap_or_else(|| format!("slug:{}", self.slug))
+    }
+}
+
+/// A line of a file, cited as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LineRef {
+    /// File path.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<u64>,
+    /// The text, capped.
+    pub text: String,
+}
+
+/// Longest evidence text kept, in characters.
+pub const EVIDENCE_CHARS: usize = 240;
+
+/// Cuts text to `max` characters on a character boundary, marking the cut.
+pub fn cap_text(s: &str, max: usize) -> String {
+    let s = s.trim_end();
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+/// A signature found in a run, with the lines that prove it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub signature: String,
+    /// Rule severity.
+    pub severity: Severity,
+    /// Decisive lines.
+    pub evidence: Vec<LineRef>,
+}
+
+/// Where a run's data came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sources {
+    /// `state.json`, when it had an entry for this job.
+    pub index: Option<String>,
+    /// The job JSON.
+    pub record: Option<String>,
+    /// The job log.
+    pub log: Option<String>,
+}
+
+/// One run, summarised.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    /// Job id.
+    pub id: String,
+    /// Workspace.
+    pub workspace: Workspace,
+    /// Layout the run was found in.
+    pub state_root: StateRoot,
+    /// Job kind.
+    pub kind: Option<Kind>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Plugin status as recorded.
+    pub status: Option<Status>,
+    /// Plugin phase as recorded.
+    pub phase: Option<String>,
+    /// Triage's outcome.
+    pub outcome: Outcome,
+    /// Why that outcome, in words.
+    pub outcome_reason: String,
+    /// Creation time.
+    pub created_at: Option<Millis>,
+    /// Start time.
+    pub started_at: Option<Millis>,
+    /// Terminal time.
+    pub completed_at: Option<Millis>,
+    /// Last index update.
+    pub updated_at: Option<Millis>,
+    /// Latest timestamp seen anywhere in the run.
+    pub last_activity_at: Option<Millis>,
+    /// Recorded pid.
+    pub pid: Option<i64>,
+    /// Whether that pid is alive (only known on the machine that ran the job).
+    pub pid_alive: Option<bool>,
+    /// Plugin version, when the records tell.
+    pub plugin_version: Option<String>,
+    /// Codex CLI version, when the records tell.
+    pub cli_version: Option<String>,
+    /// Platform, when the records tell.
+    pub platform: Option<Platform>,
+    /// Codex thread id.
+    pub thread_id: Option<String>,
+    /// Codex turn id.
+    pub turn_id: Option<String>,
+    /// Claude Code session id.
+    pub session_id: Option<String>,
+    /// Summary (index: first output line).
+    pub summary: Option<String>,
+    /// `errorMessage`, capped.
+    pub error_message: Option<String>,
+    /// `request.model`, for background tasks.
+    pub model: Option<String>,
+    /// The last log entry (first line).
+    pub last_entry: Option<LineRef>,
+    /// The line that best says what went wrong (error message, last `Codex error:`, or last
+    /// entry).
+    pub decisive: Option<LineRef>,
+    /// Files read.
+    pub sources: Sources,
+    /// Lines matched per matcher pattern (pattern id → count); consumed by classification.
+    #[serde(skip)]
+    pub hits: BTreeMap<usize, u32>,
+    /// A few matched lines per matcher pattern.
+    #[serde(skip)]
+    pub hit_lines: BTreeMap<usize, Vec<LineRef>>,
+    /// Which scan root and which data tree (the folder holding `state/` or
+    /// `codex-companion/`) the run came from; decides whether two layouts are one machine's.
+    #[serde(skip)]
+    pub origin: (usize, String),
+    /// Signatures, most severe first (filled by classification).
+    pub findings: Vec<Finding>,
+}
+
+impl Run {
+    /// Time since the last activity, at `now`.
+    pub fn idle(&self, now: Millis) -> Option<Millis> {
+        self.last_activity_at.map(|t| now - t)
+    }
+
+    /// A short age such as `3h 12m ago` for reports.
+    pub fn age(&self, now: Millis) -> String {
+        match self.last_activity_at.or(self.created_at) {
+            Some(t) => format!("{} ago", human_span(now - t)),
+            None => "unknown time".into(),
+        }
+    }
+
+    /// The most severe finding.
+    pub fn top_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_from_dir_name() {
+        let w = Workspace::from_dir_name("My-Project-v2-0123456789abcdef");
+        assert_eq!(w.slug, "My-Project-v2");
+        assert_eq!(w.hash.as_deref(), Some("0123456789abcdef"));
+        let w = Workspace::from_dir_name("demo-app");
+        assert_eq!((w.slug.as_str(), w.hash), ("demo-app", None));
+    }
+
+    #[test]
+    fn platforms_from_paths_and_commands() {
+        assert_eq!(
+            platform_of_path("C:/Users/dev/src/x"),
+            Some(Platform::Windows)
+        );
+        assert_eq!(platform_of_path("C:\\Users\\dev"), Some(Platform::Windows));
+        assert_eq!(platform_of_path("/Users/dev/src"), Some(Platform::Macos));
+        assert_eq!(platform_of_path("/home/dev/src"), Some(Platform::Linux));
+        assert_eq!(platform_of_path("/mnt/c/Users/dev"), Some(Platform::Wsl));
+        assert_eq!(platform_of_path("relative/path"), None);
+        assert_eq!(
+            platform_of_command(b"Running command: \"C:\\x\\pwsh.exe\" -Command 'ls'"),
+            Some((Platform::Windows, true))
+        );
+        assert_eq!(
+            platform_of_command(b"Running command: /bin/zsh -lc 'ls'"),
+            Some((Platform::Macos, false))
+        );
+    }
+
+    #[test]
+    fn caps_text_on_char_boundaries() {
+        assert_eq!(cap_text("héllo wörld", 5), "héllo…");
+        assert_eq!(cap_text("short", 10), "short");
+    }
+}
