@@ -311,11 +311,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 eprintln!("triage: no readable input among the given paths");
                 return Ok(EXIT_USAGE);
             }
-            if paths.is_empty() {
-                if let Some(msg) = nothing_found(&res) {
-                    eprint!("{msg}");
-                    return Ok(EXIT_OK);
-                }
+            if paths.is_empty()
+                && let Some(msg) = nothing_found(&res)
+            {
+                eprint!("{msg}");
+                return Ok(EXIT_OK);
             }
             let text = match format {
                 ScanFormat::Human => report::human::render(&res),

@@ -85,10 +85,10 @@ pub fn render(run: &Run, now: i64, rules: &RuleSet, verbose: bool) -> String {
     let mut marks: BTreeMap<u64, BTreeSet<&str>> = BTreeMap::new();
     for f in &run.findings {
         for e in &f.evidence {
-            if Some(&e.file) == run.sources.log.as_ref() {
-                if let Some(l) = e.line {
-                    marks.entry(l).or_default().insert(f.signature.as_str());
-                }
+            if Some(&e.file) == run.sources.log.as_ref()
+                && let Some(l) = e.line
+            {
+                marks.entry(l).or_default().insert(f.signature.as_str());
             }
         }
     }

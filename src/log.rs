@@ -218,20 +218,15 @@ pub fn for_each_line<R: Read>(
                 chunk,
             );
         }
-        let mut number = first;
-        for line in lines_of(chunk) {
-            if !f(
+        (first..).zip(lines_of(chunk)).all(|(number, line)| {
+            f(
                 LineMeta {
                     number,
                     truncated: false,
                 },
                 line,
-            ) {
-                return false;
-            }
-            number += 1;
-        }
-        true
+            )
+        })
     })
 }
 
@@ -390,10 +385,10 @@ pub fn parse_log<R: Read>(reader: R) -> io::Result<ParsedLog> {
             LineKind::Blank => {
                 // Blank lines inside a block body are part of it; between entries they are
                 // separators. Keep them in bodies so unfolded blocks read as written.
-                if let Some(e) = out.entries.last_mut() {
-                    if e.block.is_some() {
-                        e.more.push((meta.number, String::new()));
-                    }
+                if let Some(e) = out.entries.last_mut()
+                    && e.block.is_some()
+                {
+                    e.more.push((meta.number, String::new()));
                 }
             }
         }

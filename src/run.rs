@@ -124,18 +124,17 @@ pub struct Workspace {
 impl Workspace {
     /// Splits a state directory name on its last `-` (the slug may contain dashes).
     pub fn from_dir_name(name: &str) -> Workspace {
-        if let Some((slug, hash)) = name.rsplit_once('-') {
-            if hash.len() == 16
-                && hash
-                    .bytes()
-                    .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
-            {
-                return Workspace {
-                    slug: slug.to_string(),
-                    hash: Some(hash.to_string()),
-                    root: None,
-                };
-            }
+        if let Some((slug, hash)) = name.rsplit_once('-')
+            && hash.len() == 16
+            && hash
+                .bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
+            return Workspace {
+                slug: slug.to_string(),
+                hash: Some(hash.to_string()),
+                root: None,
+            };
         }
         Workspace {
             slug: name.to_string(),

@@ -256,7 +256,8 @@ fn progress_bar(wanted: bool, total: u64) -> Option<indicatif::ProgressBar> {
 /// roots (the default roots, or several paths given). One given folder holding many unpacked
 /// trees is many machines, so its trees are not paired with each other.
 fn split_workspaces(runs: &[Run]) -> std::collections::HashSet<String> {
-    let mut by_hash: HashMap<&str, (Vec<&(usize, String)>, Vec<&(usize, String)>)> = HashMap::new();
+    type Origins<'a> = Vec<&'a (usize, String)>;
+    let mut by_hash: HashMap<&str, (Origins, Origins)> = HashMap::new();
     for r in runs {
         if let Some(h) = &r.workspace.hash {
             let e = by_hash.entry(h).or_default();
@@ -385,8 +386,7 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
         }
         let mut cand = matcher.next_candidate(chunk, 0);
         let mut pos = 0usize;
-        let mut number = first;
-        for line in log::lines_of(chunk) {
+        for (number, line) in (first..).zip(log::lines_of(chunk)) {
             let line_end = pos + line.len();
             let info = g.step(line);
             match info.kind {
@@ -407,12 +407,11 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
                     } else if text == b"Turn failed." || text == b"Turn interrupted." {
                         lf.turn_failed = true;
                     }
-                    if info.scopes & log::SCOPE_COMMAND != 0 {
-                        if let Some(p) = run::platform_of_command(text) {
-                            if lf.platform.is_none_or(|(_, strong)| !strong && p.1) {
-                                lf.platform = Some(p);
-                            }
-                        }
+                    if info.scopes & log::SCOPE_COMMAND != 0
+                        && let Some(p) = run::platform_of_command(text)
+                        && lf.platform.is_none_or(|(_, strong)| !strong && p.1)
+                    {
+                        lf.platform = Some(p);
                     }
                     let owned = String::from_utf8_lossy(text).into_owned();
                     if info.kind == LineKind::Entry {
@@ -431,7 +430,6 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
                 cand = matcher.next_candidate(chunk, line_end + 1);
             }
             pos = line_end + 1;
-            number += 1;
         }
         true
     });
@@ -522,24 +520,23 @@ fn read_run(
     let had_index = t.index_entry.is_some();
     let from_file = file_job.is_some();
     let rec = JobRecord::merge(t.index_entry.clone(), file_job);
-    if let Some(rid) = &rec.id {
-        if rid != &t.id {
-            if let Some(p) = &t.files.record {
-                w.push(Warning::new(
-                    p,
-                    format!(
-                        "record id `{rid}` differs from the file name; using `{}`",
-                        t.id
-                    ),
-                ));
-            }
-        }
+    if let Some(rid) = &rec.id
+        && rid != &t.id
+        && let Some(p) = &t.files.record
+    {
+        w.push(Warning::new(
+            p,
+            format!(
+                "record id `{rid}` differs from the file name; using `{}`",
+                t.id
+            ),
+        ));
     }
     let created_at = rec.created_at.or_else(|| record::time_from_id(&t.id));
-    if let (Some(since), Some(created)) = (opts.since, created_at) {
-        if created < since {
-            return None;
-        }
+    if let (Some(since), Some(created)) = (opts.since, created_at)
+        && created < since
+    {
+        return None;
     }
 
     // Record fields, in their scopes.
@@ -679,10 +676,10 @@ fn read_run(
             plugin_version = versions::plugin_version_in(p.to_string_lossy().as_bytes());
         }
     }
-    if plugin_version.is_none() {
-        if let Some(lfp) = &rec.log_file {
-            plugin_version = versions::plugin_version_in(lfp.as_bytes());
-        }
+    if plugin_version.is_none()
+        && let Some(lfp) = &rec.log_file
+    {
+        plugin_version = versions::plugin_version_in(lfp.as_bytes());
     }
     let cli_version = c.facts.cli_version.clone().or_else(|| {
         let sessions = opts.codex_sessions.as_deref()?;

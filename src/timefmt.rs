@@ -103,10 +103,10 @@ pub fn parse_since(s: &str, now: Millis) -> Result<Millis, String> {
     if let Some(t) = parse_timestamp(s) {
         return Ok(t);
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
-            return Ok(dt.and_utc().timestamp_millis());
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(dt) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(dt.and_utc().timestamp_millis());
     }
     parse_duration(s)
         .map(|d| now - d)
@@ -121,7 +121,7 @@ pub fn human_span(ms: Millis) -> String {
         format!("{ms}ms")
     } else if ms < 60_000 {
         let tenths = ms / 100;
-        if tenths % 10 == 0 || ms >= 10_000 {
+        if tenths.is_multiple_of(10) || ms >= 10_000 {
             format!("{}s", ms / 1000)
         } else {
             format!("{}.{}s", tenths / 10, tenths % 10)

@@ -57,12 +57,18 @@ pub fn compile_regex(src: &str, case_insensitive: bool) -> Result<Regex, String>
 
 /// The best literal set one of whose members every match must contain, lowercased ASCII.
 pub fn required_literals(src: &str, case_insensitive: bool) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .case_insensitive(case_insensitive)
-        .utf8(false)
-        .build()
-        .parse(src)
-        .ok()?;
+    // ASCII case folding keeps `(?i)k` a two-letter class (Unicode folding adds the Kelvin
+    // sign), so case-insensitive words stay literals; the Unicode parse is the fallback.
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(case_insensitive)
+            .unicode(unicode)
+            .utf8(false)
+            .build()
+            .parse(src)
+            .ok()
+    };
+    let hir = parse(false).or_else(|| parse(true))?;
     let set = required(&hir)?;
     let set: Vec<Vec<u8>> = set.into_iter().map(|l| l.to_ascii_lowercase()).collect();
     (score(&set) >= MIN_LITERAL).then_some(set)

@@ -433,13 +433,14 @@ fn validate_identity(
             rf.family,
             model::FAMILIES.join(", ")
         ));
-    } else if let Some(dir) = parent_dir(name) {
-        if model::FAMILIES.contains(&dir) && dir != rf.family {
-            err(format!(
-                "field `family`: `{}` but the file is in the `{dir}` folder",
-                rf.family
-            ));
-        }
+    } else if let Some(dir) = parent_dir(name)
+        && model::FAMILIES.contains(&dir)
+        && dir != rf.family
+    {
+        err(format!(
+            "field `family`: `{}` but the file is in the `{dir}` folder",
+            rf.family
+        ));
     }
     for p in &rf.platforms {
         if !model::PLATFORMS.contains(&p.as_str()) {
@@ -691,10 +692,10 @@ impl RuleSet {
         if r.deprecated() {
             return false;
         }
-        if let Some(w) = &r.when {
-            if !w.holds(facts) {
-                return false;
-            }
+        if let Some(w) = &r.when
+            && !w.holds(facts)
+        {
+            return false;
         }
         let np = r.patterns.len();
         r.condition.eval(&|v| {

@@ -122,8 +122,8 @@ fn run_job(set: &RuleSet, job: &TestJob) -> Result<BTreeSet<String>, String> {
     let now = last + idle;
     let root_kind = job.state_root.as_deref().unwrap_or("plugin-data");
     let (root, other) = match root_kind {
-        "tmp-fallback" => ("codex-companion", "data/state"),
-        "plugin-data" => ("data/state", "codex-companion"),
+        "tmp-fallback" => ("codex-companion", "state"),
+        "plugin-data" => ("state", "codex-companion"),
         "per-run" | "other" => ("elsewhere", "codex-companion"),
         x => return Err(format!("unknown state_root `{x}`")),
     };
@@ -224,10 +224,10 @@ fn declared(a: &Rule, b: &str) -> bool {
 pub fn run(set: &RuleSet, only: Option<&[String]>) -> Report {
     let mut rep = Report::default();
     for rule in &set.rules {
-        if let Some(only) = only {
-            if !only.iter().any(|s| s == &rule.source) {
-                continue;
-            }
+        if let Some(only) = only
+            && !only.iter().any(|s| s == &rule.source)
+        {
+            continue;
         }
         rep.rules += 1;
         if rule.file.status == super::model::RuleStatus::Stable {
