@@ -3,7 +3,7 @@
 
 use crate::rules::{RuleSet, RunFacts};
 use crate::run::{Finding, LineRef, Run};
-use crate::timefmt::{Millis, human_span};
+use crate::timefmt::{Millis, format_iso};
 
 /// Evidence lines kept per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
@@ -48,14 +48,14 @@ pub fn classify(run: &mut Run, rules: &RuleSet, now: Millis, workspace_split: bo
                         }
                     }
                 } else if rule.states[v - rule.patterns.len()].1.holds(&f) {
-                    let st = state_line(run, now);
+                    let st = state_line(run);
                     if !evidence.contains(&st) {
                         evidence.push(st);
                     }
                 }
             }
             if evidence.is_empty() {
-                evidence.push(state_line(run, now));
+                evidence.push(state_line(run));
             }
             evidence.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
             evidence.truncate(EVIDENCE_PER_FINDING);
@@ -77,7 +77,7 @@ pub fn classify(run: &mut Run, rules: &RuleSet, now: Millis, workspace_split: bo
 }
 
 /// A line of evidence stating the run's recorded state, for structural signatures.
-fn state_line(run: &Run, now: Millis) -> LineRef {
+fn state_line(run: &Run) -> LineRef {
     let mut parts = Vec::new();
     if let Some(s) = &run.status {
         parts.push(format!("status {}", s.as_str()));
@@ -88,8 +88,9 @@ fn state_line(run: &Run, now: Millis) -> LineRef {
     if run.completed_at.is_none() {
         parts.push("no completedAt".into());
     }
-    if let Some(i) = run.idle(now) {
-        parts.push(format!("idle {}", human_span(i.max(0))));
+    // An absolute time, not "idle 59m": exports must not change from one second to the next.
+    if let Some(t) = run.last_activity_at {
+        parts.push(format!("last activity {}", format_iso(t)));
     }
     if let Some(l) = &run.last_entry {
         parts.push(format!(

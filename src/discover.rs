@@ -390,18 +390,26 @@ fn walk(col: &mut Collector, root: &Path, warnings: &mut Vec<Warning>) {
         let ft = entry.file_type();
         let path = entry.path();
         if ft.is_symlink() {
-            if parent_name(path) == Some("jobs") || file_name(path) == Some("state.json") {
+            if parent_name(path) == Some("jobs")
+                || matches!(file_name(path), Some("jobs" | "state.json" | "broker.json"))
+            {
                 warnings.push(Warning::new(path, "symbolic link not followed"));
             }
             continue;
         }
-        if ft.is_dir() {
-            continue;
-        }
         let name = file_name(path);
         let parent = parent_name(path);
+        if ft.is_dir() {
+            if parent == Some("jobs") && name.and_then(is_job_file_name).is_some() {
+                warnings.push(Warning::new(
+                    path,
+                    "a directory where a job file should be; skipped",
+                ));
+            }
+            continue;
+        }
         if !ft.is_file() {
-            if parent == Some("jobs") || name == Some("state.json") {
+            if parent == Some("jobs") || matches!(name, Some("state.json" | "broker.json")) {
                 warnings.push(Warning::new(
                     path,
                     "not a regular file (FIFO, socket or device); skipped",
@@ -426,6 +434,9 @@ fn walk(col: &mut Collector, root: &Path, warnings: &mut Vec<Warning>) {
                     let rec = per_run_record(run_dir);
                     col.add_per_run(run_dir, Some(path), rec.as_deref());
                 }
+            }
+            (None, Some("jobs")) => {
+                warnings.push(Warning::new(path, "file name is not valid UTF-8; skipped"))
             }
             (_, Some("jobs")) => col.add_job_file(path),
             _ => {}

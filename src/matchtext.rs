@@ -8,7 +8,7 @@
 //! fences, log prefixes) rather than prose.
 
 use crate::log::split_timestamp;
-use crate::matchtext_support::is_loglike;
+use crate::matchtext_support::{LineRole, analyse};
 use crate::rules::RuleSet;
 use crate::rules::matcher::SCOPE_ALL_TEXT;
 use crate::run::{EVIDENCE_CHARS, cap_text};
@@ -76,18 +76,16 @@ pub fn classify_text(text: &str, rules: &RuleSet) -> Vec<TextMatch> {
     let mut counts: BTreeMap<usize, u32> = BTreeMap::new();
     let mut lines: BTreeMap<usize, Vec<(u64, String, bool)>> = BTreeMap::new();
     let mut seen = Vec::new();
-    let mut in_fence = false;
-    for (i, raw) in text.lines().enumerate() {
-        let t = raw.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            in_fence = !in_fence;
+    let roles = analyse(text);
+    for ((i, raw), role) in text.lines().enumerate().zip(roles) {
+        if !role.counts() {
             continue;
         }
         let line = normalise_line(raw);
         if line.is_empty() {
             continue;
         }
-        let loglike = in_fence || is_loglike(raw);
+        let loglike = role == LineRole::Output;
         let mut found = Vec::new();
         rules
             .matcher
@@ -165,13 +163,28 @@ pub fn classify_text(text: &str, rules: &RuleSet) -> Vec<TextMatch> {
     out
 }
 
+/// Version of the `triage match --format json` layout.
+pub const MATCH_SCHEMA_VERSION: u32 = 1;
+
+/// The JSON document of design-notes §1, fields in a stable order.
+#[derive(Debug, Serialize)]
+pub struct MatchDoc<'a> {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Matches, best first.
+    pub matches: &'a [TextMatch],
+}
+
 /// The JSON document of design-notes §1.
-pub fn json_doc(matches: &[TextMatch]) -> serde_json::Value {
-    serde_json::json!({ "schema_version": 1, "matches": matches })
+pub fn json_doc(matches: &[TextMatch]) -> MatchDoc<'_> {
+    MatchDoc {
+        schema_version: MATCH_SCHEMA_VERSION,
+        matches,
+    }
 }
 
 /// The human rendering.
-pub fn render_human(matches: &[TextMatch], _rules: &RuleSet) -> String {
+pub fn render_human(matches: &[TextMatch], rules: &RuleSet) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     if matches.is_empty() {
@@ -195,14 +208,28 @@ pub fn render_human(matches: &[TextMatch], _rules: &RuleSet) -> String {
         if !m.references.is_empty() {
             let _ = writeln!(o, "   upstream: {}", m.references.join(", "));
         }
-        let distinct: Vec<&str> = m
+        let distinct: Vec<_> = m
             .related
             .iter()
             .filter(|r| r.relation == "distinct-from")
-            .map(|r| r.id.as_str())
             .collect();
         if !distinct.is_empty() {
-            let _ = writeln!(o, "   distinct from: {}", distinct.join(", "));
+            let _ = writeln!(o, "   distinct from:");
+            for d in distinct {
+                let how = d
+                    .note
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string)
+                    .or_else(|| rules.get(&d.id).map(|r| r.file.title.clone()))
+                    .unwrap_or_default();
+                if how.is_empty() {
+                    let _ = writeln!(o, "     - {}", d.id);
+                } else {
+                    let _ = writeln!(o, "     - {}: {how}", d.id);
+                }
+            }
         }
         o.push('\n');
     }

@@ -448,6 +448,18 @@ pub fn read_index(path: &Path, warnings: &mut Vec<Warning>) -> Index {
             ));
             continue;
         };
+        // One warning for an entry with an unusable id, not one for the type and one more
+        // for the missing id.
+        if let Some(v) = obj.get("id").filter(|v| !v.is_string() && !v.is_null()) {
+            warnings.push(Warning::new(
+                path,
+                format!(
+                    "jobs[{n}]: field `id` is {}, expected a string; skipped",
+                    type_name(v)
+                ),
+            ));
+            continue;
+        }
         // Line lookups in a 50-entry index would all find the first entry; skip them.
         let rec = JobRecord::from_object(obj, path, None, warnings);
         match rec.id.clone() {

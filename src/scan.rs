@@ -10,7 +10,7 @@ use crate::rules::RuleSet;
 use crate::run::{
     self, EVIDENCE_CHARS, LineRef, Outcome, Platform, Run, Sources, Workspace, cap_text,
 };
-use crate::timefmt::{Millis, human_span};
+use crate::timefmt::{Millis, format_iso, human_span};
 use crate::versions::{self, VersionFacts};
 use crate::warn::{Warning, Warnings};
 use rayon::prelude::*;
@@ -655,6 +655,15 @@ fn read_run(
 
     let mut workspace = ctx.workspace.clone();
     workspace.root = rec.workspace_root.clone();
+    if workspace.hash.is_none() {
+        // No `<slug>-<hash>` folder (per-run layout, copied files): name the workspace after
+        // its recorded root, as the plugin's slug would.
+        if let Some(base) = rec.workspace_root.as_deref().and_then(|r| r.trim_end_matches(['/', '\\']).rsplit(['/', '\\']).next()) {
+            if !base.is_empty() {
+                workspace.slug = base.to_string();
+            }
+        }
+    }
 
     let platform = [
         rec.workspace_root.as_deref(),
@@ -791,14 +800,20 @@ fn decide_outcome(
         match idle {
             Some(i) if i >= opts.stall_after => (
                 Outcome::Stalled,
+                // Absolute times and the threshold, not "59m 24s ago": exports must not
+                // change from one second to the next.
                 format!(
-                    "{what}{no_completed}, last activity {} ago: stalled",
-                    human_span(i)
+                    "{what}{no_completed}, no activity for over {} (last {}): stalled",
+                    human_span(opts.stall_after),
+                    last_activity.map(format_iso).unwrap_or_default()
                 ),
             ),
-            Some(i) => (
+            Some(_) => (
                 Outcome::InProgress,
-                format!("{what}, last activity {} ago", human_span(i.max(0))),
+                format!(
+                    "{what}, last activity {}",
+                    last_activity.map(format_iso).unwrap_or_default()
+                ),
             ),
             None => (Outcome::InProgress, format!("{what}, no timestamps")),
         }

@@ -31,13 +31,13 @@ fn wrap(text: &str, indent: &str, width: usize) -> String {
 fn short_fix(fix: &str) -> String {
     let mut out = String::new();
     for (n, sentence) in fix.split_inclusive(". ").enumerate() {
-        if n >= 2 || out.len() + sentence.len() > 260 {
+        if n >= 3 || out.len() + sentence.len() > 400 {
             break;
         }
         out.push_str(sentence);
     }
     if out.is_empty() {
-        crate::run::cap_text(fix, 260)
+        crate::run::cap_text(fix, 400)
     } else {
         out.trim().to_string()
     }

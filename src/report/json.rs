@@ -4,6 +4,7 @@
 
 use crate::cluster::{Cluster, MatrixRow, RelatedRef};
 use crate::rules::RuleSet;
+use crate::rules::model::Affected;
 use crate::run::{LineRef, Run};
 use crate::scan::ScanResult;
 use crate::timefmt::{Millis, format_iso};
@@ -171,7 +172,9 @@ pub struct ClusterDoc {
     pub fix: Option<String>,
     /// Cause.
     pub description: Option<String>,
-    /// Matrix.
+    /// Affected versions as the rule states them.
+    pub affected: Option<Affected>,
+    /// Bisection matrix: runs per plugin version × CLI version × platform.
     pub matrix: Vec<MatrixRow>,
 }
 
@@ -269,6 +272,7 @@ pub fn cluster_doc(c: &Cluster) -> ClusterDoc {
         related: c.related.clone(),
         fix: c.fix.clone(),
         description: c.description.clone(),
+        affected: c.affected.clone(),
         matrix: c.matrix.clone(),
     }
 }

@@ -200,6 +200,9 @@ pub fn read_sources(src: &RuleSources) -> (Vec<(String, String)>, Vec<RuleProble
     for dir in &src.dirs {
         collect_dir(dir, &mut files, &mut problems);
     }
+    // The same folder named twice (`--rules D` and `rules test D`) is one set of files.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(name, _)| seen.insert(name.clone()));
     (files, problems)
 }
 
@@ -230,6 +233,13 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
         }
         return;
     }
+    if !meta.is_dir() {
+        problems.push(RuleProblem {
+            file: dir.display().to_string(),
+            message: "not a regular file or directory (FIFO, socket or device); not read".into(),
+        });
+        return;
+    }
     let mut paths = Vec::new();
     for e in walkdir::WalkDir::new(dir)
         .follow_links(false)
@@ -241,6 +251,18 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
                 if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml") =>
             {
                 paths.push(e.path().to_path_buf())
+            }
+            // A linked or special `.toml` (or a linked folder) would be a silently missing
+            // rule: report it. `is_dir` only stats, so a FIFO cannot block here.
+            Ok(e)
+                if !e.file_type().is_file()
+                    && !e.file_type().is_dir()
+                    && (e.path().extension().is_some_and(|x| x == "toml") || e.path().is_dir()) =>
+            {
+                problems.push(RuleProblem {
+                    file: e.path().display().to_string(),
+                    message: "not a regular file (symbolic link, FIFO or device); not read".into(),
+                })
             }
             Ok(_) => {}
             Err(e) => problems.push(RuleProblem {
@@ -602,7 +624,8 @@ fn compile_rule(
         names.push(sname.clone());
     }
     let when = rf.when.as_ref().map(|w| compile_state(w, "when", &mut err));
-    if patterns.is_empty() && states.is_empty() {
+    // Judged on what was written, so a rule whose only pattern is invalid gets one problem.
+    if rf.matcher.patterns.is_empty() && rf.matcher.states.is_empty() {
         err("match: a rule needs at least one pattern or state".into());
     }
     let resolve = |n: &str| names.iter().position(|x| x == n);

@@ -1,0 +1,37 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The crate root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus/<name>` when it exists (it does in CI); tests say clearly when they skip.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let p = root().join("..").join("shared").join("corpus").join(name);
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} not found; conformance checks need ../shared beside the checkout", p.display());
+        None
+    }
+}
+
+/// The `triage` binary, run from the crate root.
+pub fn triage() -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("triage").expect("binary builds");
+    c.current_dir(root());
+    c
+}
+
+/// Runs `triage` with args and parses stdout as JSON.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let out = triage().args(args).output().expect("runs");
+    assert!(out.status.success(), "triage {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+/// The reference time used with the sample data.
+pub const SAMPLE_NOW: &str = "2026-11-24T10:05:00.000Z";
