@@ -110,7 +110,7 @@ pub fn render(run: &Run, now: i64, rules: &RuleSet, verbose: bool) -> String {
                     Some(t) => {
                         let d = prev.map(|p| t - p);
                         prev = Some(t);
-                        (format_iso(t)[11..23].to_string(), d)
+                        (format_iso(t).get(11..23).unwrap_or("").to_string(), d)
                     }
                     None => ("            ".into(), None),
                 };

@@ -323,9 +323,19 @@ pub fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<RuleProb
                 continue;
             }
         };
-        if let Some(prev) = seen.get(&rf.id) {
-            err(format!("duplicate id `{}` (also in {prev})", rf.id));
-            continue;
+        if let Some(prev) = seen.get(&rf.id).cloned() {
+            // A rule directory may override a built-in rule of the same id (a rule author
+            // editing a copy of the library); two files outside the library may not clash.
+            if prev.starts_with("builtin:") && !name.starts_with("builtin:") {
+                lint.push(RuleProblem {
+                    file: name.clone(),
+                    message: format!("overrides the built-in rule `{}`", rf.id),
+                });
+                parsed.retain(|(n, _)| n != &prev);
+            } else {
+                err(format!("duplicate id `{}` (also in {prev})", rf.id));
+                continue;
+            }
         }
         seen.insert(rf.id.clone(), name.clone());
         validate_identity(name, &rf, &mut problems, &mut lint);
@@ -835,6 +845,19 @@ text = "all fine"
             "{all}"
         );
         assert!(all.contains("r/sandbox/g.toml: invalid rule file"), "{all}");
+    }
+
+    #[test]
+    fn a_rule_directory_overrides_the_builtin_of_the_same_id() {
+        let edited = GOOD.replace("title = \"Demo\"", "title = \"Edited\"");
+        let set = compile_files(&files(&[
+            ("builtin:rules/sandbox/demo-sig.toml", GOOD),
+            ("mine/sandbox/demo-sig.toml", &edited),
+        ]))
+        .unwrap();
+        assert_eq!(set.rules.len(), 1);
+        assert_eq!(set.rules[0].file.title, "Edited");
+        assert!(set.lint.iter().any(|l| l.message.contains("overrides")));
     }
 
     #[test]
