@@ -279,7 +279,18 @@ fn nothing_found(res: &ScanResult) -> Option<String> {
     for r in scan::default_roots_display() {
         s.push_str(&format!("  {r}\n"));
     }
-    s.push_str("\nPoint triage at records with `triage scan PATH`, or try the sample data:\n  triage scan testdata/sample\n");
+    // The sample data ships in the repository; name it where this binary was built from.
+    let built = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join("sample");
+    let sample = if built.is_dir() {
+        built.display().to_string()
+    } else {
+        "testdata/sample".into()
+    };
+    s.push_str(&format!(
+        "\nPoint triage at records with `triage scan PATH`, or try the sample data:\n  triage scan {sample}\n"
+    ));
     Some(s)
 }
 

@@ -7,31 +7,73 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn sample_runs() -> BTreeMap<String, Value> {
-    let doc = json(&["scan", "testdata/sample", "--format", "json", "--now", SAMPLE_NOW]);
-    doc["runs"].as_array().unwrap().iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
 }
 
 #[test]
 fn sample_scan_reports_every_outcome_and_layout() {
     let runs = sample_runs();
     let outcome = |suffix: &str| -> (String, Vec<String>) {
-        let r = runs.iter().find(|(id, _)| id.ends_with(suffix)).unwrap_or_else(|| panic!("no run *{suffix}")).1;
+        let r = runs
+            .iter()
+            .find(|(id, _)| id.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no run *{suffix}"))
+            .1;
         (
             r["outcome"].as_str().unwrap().to_string(),
-            r["signatures"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect(),
+            r["signatures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect(),
         )
     };
-    assert_eq!(outcome("ok0001"), ("ok".into(), vec![]), "a failed npm test fixed later is ordinary work");
-    assert_eq!(outcome("fail02"), ("failed".into(), vec!["usage-limit-reached".into()]));
+    assert_eq!(
+        outcome("ok0001"),
+        ("ok".into(), vec![]),
+        "a failed npm test fixed later is ordinary work"
+    );
+    assert_eq!(
+        outcome("fail02"),
+        ("failed".into(), vec!["usage-limit-reached".into()])
+    );
     assert_eq!(outcome("canc03"), ("cancelled".into(), vec![]));
     let (o, sigs) = outcome("stal04");
     assert_eq!(o, "stalled");
-    assert!(sigs.contains(&"job-wedged-running".to_string()) && sigs.contains(&"turn-stall-no-terminal-event".to_string()), "{sigs:?}");
+    assert!(
+        sigs.contains(&"job-wedged-running".to_string())
+            && sigs.contains(&"turn-stall-no-terminal-event".to_string()),
+        "{sigs:?}"
+    );
     assert_eq!(outcome("prog05").0, "in-progress");
-    assert_eq!(outcome("win008"), ("failed".into(), vec!["win-spawn-codex-enoent".into()]));
-    assert_eq!(outcome("win007").1, vec!["win-sandbox-createprocessasuser-1920".to_string()]);
+    assert_eq!(
+        outcome("win008"),
+        ("failed".into(), vec!["win-spawn-codex-enoent".into()])
+    );
+    assert_eq!(
+        outcome("win007").1,
+        vec!["win-sandbox-createprocessasuser-1920".to_string()]
+    );
     // The orphan log (no record, no index entry) is still a run.
-    let orphan = runs.iter().find(|(id, _)| id.ends_with("orph06")).unwrap().1;
+    let orphan = runs
+        .iter()
+        .find(|(id, _)| id.ends_with("orph06"))
+        .unwrap()
+        .1;
     assert_eq!(orphan["source"]["record"], Value::Null);
     assert_eq!(orphan["status"], Value::Null);
     // The per-run layout: version from the install path, workspace from the recorded root.
@@ -40,23 +82,38 @@ fn sample_scan_reports_every_outcome_and_layout() {
     assert_eq!(per_run["state_root"], "per-run");
     assert_eq!(per_run["workspace"]["slug"], "Shop-Api");
     assert_eq!(per_run["platform"], "windows");
-    assert_eq!(per_run["signatures"][0], "win-sandbox-createprocessasuser-1920");
+    assert_eq!(
+        per_run["signatures"][0],
+        "win-sandbox-createprocessasuser-1920"
+    );
 }
 
 #[test]
 fn evidence_cites_file_and_line() {
     let runs = sample_runs();
-    let r = runs.iter().find(|(id, _)| id.ends_with("fail02")).unwrap().1;
+    let r = runs
+        .iter()
+        .find(|(id, _)| id.ends_with("fail02"))
+        .unwrap()
+        .1;
     let ev = &r["evidence"][0];
     assert_eq!(ev["signature"], "usage-limit-reached");
     assert!(ev["file"].as_str().unwrap().ends_with(".log"));
     assert_eq!(ev["line"], 5);
-    assert!(ev["text"].as_str().unwrap().starts_with("Codex error: You've hit your usage limit"));
+    assert!(
+        ev["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Codex error: You've hit your usage limit")
+    );
 }
 
 #[test]
 fn human_report_leads_with_clusters() {
-    let out = triage().args(["scan", "testdata/sample", "--now", SAMPLE_NOW]).output().unwrap();
+    let out = triage()
+        .args(["scan", "testdata/sample", "--now", SAMPLE_NOW])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!("sample_human_report", text);
@@ -64,11 +121,28 @@ fn human_report_leads_with_clusters() {
 
 #[test]
 fn ndjson_is_one_run_per_line() {
-    let out = triage().args(["scan", "testdata/sample", "--format", "ndjson", "--now", SAMPLE_NOW]).output().unwrap();
+    let out = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--format",
+            "ndjson",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     assert_eq!(lines.len(), 9);
-    assert!(lines.iter().all(|l| l["id"].is_string() && l["outcome"].is_string()));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["id"].is_string() && l["outcome"].is_string())
+    );
 }
 
 #[test]
@@ -76,7 +150,17 @@ fn output_file_and_since() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
     triage()
-        .args(["scan", "testdata/sample", "--format", "json", "--since", "2026-11-22", "--now", SAMPLE_NOW, "-o"])
+        .args([
+            "scan",
+            "testdata/sample",
+            "--format",
+            "json",
+            "--since",
+            "2026-11-22",
+            "--now",
+            SAMPLE_NOW,
+            "-o",
+        ])
         .arg(&out)
         .assert()
         .success()
@@ -84,21 +168,56 @@ fn output_file_and_since() {
     let doc: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let runs = doc["runs"].as_array().unwrap();
     assert!(!runs.is_empty());
-    assert!(runs.iter().all(|r| r["created_at"].as_str().unwrap() >= "2026-11-22"), "--since keeps only newer runs");
+    assert!(
+        runs.iter()
+            .all(|r| r["created_at"].as_str().unwrap() >= "2026-11-22"),
+        "--since keeps only newer runs"
+    );
     assert_eq!(doc["schema_version"], 1);
 }
 
 #[test]
 fn fail_on_sets_the_exit_code() {
-    triage().args(["scan", "testdata/sample", "--fail-on", "high", "--now", SAMPLE_NOW]).assert().code(1);
-    triage().args(["scan", "testdata/sample", "--fail-on", "critical", "--now", SAMPLE_NOW]).assert().code(0);
-    triage().args(["scan", "testdata/sample", "--fail-on", "urgent"]).assert().code(2).stderr(predicate::str::contains("--fail-on"));
+    triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--fail-on",
+            "high",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .assert()
+        .code(1);
+    triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--fail-on",
+            "critical",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .assert()
+        .code(0);
+    triage()
+        .args(["scan", "testdata/sample", "--fail-on", "urgent"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--fail-on"));
 }
 
 #[test]
 fn unreadable_input_is_a_usage_error() {
-    triage().args(["scan", "/nonexistent/triage/input"]).assert().code(2).stderr(predicate::str::contains("cannot read"));
-    triage().args(["scan", "--stall-after", "soon", "testdata/sample"]).assert().code(2);
+    triage()
+        .args(["scan", "/nonexistent/triage/input"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+    triage()
+        .args(["scan", "--stall-after", "soon", "testdata/sample"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -117,35 +236,80 @@ fn no_records_at_default_roots_says_where_it_looked() {
         .args(["scan"])
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("no codex plugin job records found").and(predicate::str::contains("triage scan testdata/sample")));
+        .stderr(
+            predicate::str::contains("no codex plugin job records found")
+                .and(predicate::str::contains("testdata/sample")),
+        );
 }
 
 #[test]
 fn explain_shows_the_timeline_and_why() {
     let runs = sample_runs();
-    let id = runs.keys().find(|id| id.ends_with("stal04")).unwrap().clone();
-    let out = triage().args(["explain", &id, "testdata/sample", "--now", SAMPLE_NOW]).output().unwrap();
+    let id = runs
+        .keys()
+        .find(|id| id.ends_with("stal04"))
+        .unwrap()
+        .clone();
+    let out = triage()
+        .args(["explain", &id, "testdata/sample", "--now", SAMPLE_NOW])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Turn started (019ea1b2-0000-7000-8000-000000000032)."), "{text}");
-    assert!(text.contains("Outcome: stalled (status running, no completedAt"), "{text}");
-    assert!(text.contains("Last activity: 2026-11-23T16:45:01.450Z (17h 19m ago)"), "{text}");
+    assert!(
+        text.contains("Turn started (019ea1b2-0000-7000-8000-000000000032)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Outcome: stalled (status running, no completedAt"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Last activity: 2026-11-23T16:45:01.450Z (17h 19m ago)"),
+        "{text}"
+    );
     assert!(text.contains("job-wedged-running"), "{text}");
     // Unique prefixes work; ambiguous or unknown ids are errors.
-    triage().args(["explain", "task-mwthx", "testdata/sample", "--now", SAMPLE_NOW]).assert().success();
-    triage().args(["explain", "task-", "testdata/sample"]).assert().code(2).stderr(predicate::str::contains("matches"));
-    triage().args(["explain", "nope", "testdata/sample"]).assert().code(2);
+    triage()
+        .args([
+            "explain",
+            "task-mwthx",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .assert()
+        .success();
+    triage()
+        .args(["explain", "task-", "testdata/sample"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("matches"));
+    triage()
+        .args(["explain", "nope", "testdata/sample"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn explain_folds_blocks_unless_verbose() {
     let runs = sample_runs();
-    let id = runs.keys().find(|id| id.ends_with("win007")).unwrap().clone();
-    let folded = triage().args(["explain", &id, "testdata/sample"]).output().unwrap();
+    let id = runs
+        .keys()
+        .find(|id| id.ends_with("win007"))
+        .unwrap()
+        .clone();
+    let folded = triage()
+        .args(["explain", &id, "testdata/sample"])
+        .output()
+        .unwrap();
     let folded = String::from_utf8(folded.stdout).unwrap();
     assert!(folded.contains("more lines (-v to unfold)"), "{folded}");
     assert!(folded.contains("▶"), "matched lines are marked: {folded}");
-    let full = triage().args(["explain", &id, "testdata/sample", "-v"]).output().unwrap();
+    let full = triage()
+        .args(["explain", &id, "testdata/sample", "-v"])
+        .output()
+        .unwrap();
     let full = String::from_utf8(full.stdout).unwrap();
     assert!(full.contains("I could not read the checkout controller."));
     assert!(!full.contains("-v to unfold"));
@@ -163,8 +327,15 @@ fn rules_list_json_and_patterns() {
     }
     let out = triage().args(["rules", "patterns"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let n = text.lines().filter(|l| regex::Regex::new(l).is_ok()).count();
-    assert_eq!(n, text.lines().count(), "every exported pattern is a valid regex");
+    let n = text
+        .lines()
+        .filter(|l| regex::Regex::new(l).is_ok())
+        .count();
+    assert_eq!(
+        n,
+        text.lines().count(),
+        "every exported pattern is a valid regex"
+    );
     assert!(n >= 63);
 }
 
@@ -175,8 +346,15 @@ fn rules_show_and_validate() {
         .assert()
         .success()
         .stdout(predicate::str::contains("CreateProcessAsUserW"));
-    triage().args(["rules", "show", "no-such-rule"]).assert().code(2);
-    triage().args(["rules", "validate"]).assert().success().stdout(predicate::str::contains("rules valid"));
+    triage()
+        .args(["rules", "show", "no-such-rule"])
+        .assert()
+        .code(2);
+    triage()
+        .args(["rules", "validate"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rules valid"));
 }
 
 #[test]
@@ -202,7 +380,12 @@ fn adding_a_rule_needs_no_code() {
         .replace("the exact error text", "proxy tunnel refused: 407")
         .replace("status = \"experimental\"", "status = \"stable\"");
     std::fs::write(&path, text).unwrap();
-    triage().args(["rules", "test", "--rules"]).arg(dir.path()).arg(dir.path()).assert().success();
+    triage()
+        .args(["rules", "test", "--rules"])
+        .arg(dir.path())
+        .arg(dir.path())
+        .assert()
+        .success();
     // The new rule classifies text at once.
     triage()
         .args(["match", "--rules"])
@@ -212,14 +395,22 @@ fn adding_a_rule_needs_no_code() {
         .success()
         .stdout(predicate::str::contains("my-sig"));
     // Refuses to overwrite.
-    triage().args(["rules", "new", "my-sig", "--family", "network", "--dir"]).arg(dir.path()).assert().code(2);
+    triage()
+        .args(["rules", "new", "my-sig", "--family", "network", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn invalid_rule_folders_stop_the_scan() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("sandbox")).unwrap();
-    std::fs::write(dir.path().join("sandbox/bad.toml"), "id = \"bad\"\ntitle = 3\n").unwrap();
+    std::fs::write(
+        dir.path().join("sandbox/bad.toml"),
+        "id = \"bad\"\ntitle = 3\n",
+    )
+    .unwrap();
     triage()
         .args(["scan", "testdata/sample", "--rules"])
         .arg(dir.path())
@@ -236,7 +427,11 @@ fn match_reads_stdin_and_files() {
         .assert()
         .success()
         .stdout(predicate::str::contains("\"signature\": \"usage-limit-reached\""));
-    let out = triage().args(["match", "-", "--format", "json"]).write_stdin("all good here\n").output().unwrap();
+    let out = triage()
+        .args(["match", "-", "--format", "json"])
+        .write_stdin("all good here\n")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["matches"], serde_json::json!([]));

@@ -138,15 +138,12 @@ pub fn render(res: &ScanResult) -> String {
                 }
             );
             let _ = writeln!(o, "    {}", r.outcome_reason);
-            let line = r
-                .findings
-                .first()
-                .and_then(|f| {
-                    f.evidence
-                        .iter()
-                        .find(|e| e.line.is_some())
-                        .or(f.evidence.first())
-                })
+            // A line of the log or record says more than a restated state: prefer one.
+            let cited = r.findings.iter().flat_map(|f| f.evidence.iter());
+            let line = cited
+                .clone()
+                .find(|e| e.line.is_some())
+                .or_else(|| cited.clone().next())
                 .or(r.decisive.as_ref());
             if let Some(l) = line {
                 let at = match l.line {
