@@ -194,8 +194,14 @@ fn document_is_mention(lines: &[&str]) -> bool {
             first = Some(t.to_ascii_lowercase());
         }
         if is_heading(t) {
-            let h = t.trim_start_matches('#').trim().trim_start_matches(['[', 'v']);
-            if h.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).count() >= 2
+            let h = t
+                .trim_start_matches('#')
+                .trim()
+                .trim_start_matches(['[', 'v']);
+            if h.split(|c: char| !c.is_ascii_digit())
+                .filter(|s| !s.is_empty())
+                .count()
+                >= 2
                 && h.starts_with(|c: char| c.is_ascii_digit())
             {
                 version_headings += 1;

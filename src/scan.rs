@@ -655,14 +655,16 @@ fn read_run(
 
     let mut workspace = ctx.workspace.clone();
     workspace.root = rec.workspace_root.clone();
-    if workspace.hash.is_none() {
-        // No `<slug>-<hash>` folder (per-run layout, copied files): name the workspace after
-        // its recorded root, as the plugin's slug would.
-        if let Some(base) = rec.workspace_root.as_deref().and_then(|r| r.trim_end_matches(['/', '\\']).rsplit(['/', '\\']).next()) {
-            if !base.is_empty() {
-                workspace.slug = base.to_string();
-            }
-        }
+    // No `<slug>-<hash>` folder (per-run layout, copied files): name the workspace after its
+    // recorded root, as the plugin's slug would.
+    if workspace.hash.is_none()
+        && let Some(base) = rec
+            .workspace_root
+            .as_deref()
+            .and_then(|r| r.trim_end_matches(['/', '\\']).rsplit(['/', '\\']).next())
+            .filter(|b| !b.is_empty())
+    {
+        workspace.slug = base.to_string();
     }
 
     let platform = [

@@ -14,7 +14,10 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: {} not found; conformance checks need ../shared beside the checkout", p.display());
+        eprintln!(
+            "SKIPPED: {} not found; conformance checks need ../shared beside the checkout",
+            p.display()
+        );
         None
     }
 }
@@ -29,7 +32,11 @@ pub fn triage() -> assert_cmd::Command {
 /// Runs `triage` with args and parses stdout as JSON.
 pub fn json(args: &[&str]) -> serde_json::Value {
     let out = triage().args(args).output().expect("runs");
-    assert!(out.status.success(), "triage {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "triage {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 

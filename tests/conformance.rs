@@ -78,7 +78,9 @@ fn scan_tree(path: &std::path::Path, extra: &[&str]) -> Value {
 
 #[test]
 fn every_plugin_generated_job_has_its_outcome() {
-    let Some(base) = corpus("plugin-generated") else { return };
+    let Some(base) = corpus("plugin-generated") else {
+        return;
+    };
     let mut trees: Vec<String> = std::fs::read_dir(&base)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -86,43 +88,75 @@ fn every_plugin_generated_job_has_its_outcome() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     trees.sort();
-    let expected: BTreeMap<&str, &str> = PLUGIN_GENERATED.iter().copied().filter(|(_, o)| !o.is_empty()).collect();
+    let expected: BTreeMap<&str, &str> = PLUGIN_GENERATED
+        .iter()
+        .copied()
+        .filter(|(_, o)| !o.is_empty())
+        .collect();
     let mut checked = 0;
     for tree in &trees {
         let doc = scan_tree(&base.join(tree), &[]);
         let runs = doc["runs"].as_array().unwrap();
-        assert!(!runs.is_empty() || tree == "session-end-cleanup-after", "{tree}: no runs");
+        assert!(
+            !runs.is_empty() || tree == "session-end-cleanup-after",
+            "{tree}: no runs"
+        );
         let want = match expected.get(tree.as_str()) {
             Some(w) => *w,
             None if tree == "task-with-reasoning" => "ok",
             None => panic!("tree {tree} is not in the expectation table"),
         };
         for r in runs {
-            assert_eq!(r["outcome"], want, "{tree}/{}: {}", r["id"], r["outcome_reason"]);
+            assert_eq!(
+                r["outcome"], want,
+                "{tree}/{}: {}",
+                r["id"], r["outcome_reason"]
+            );
             checked += 1;
         }
-        assert!(doc["warnings"].as_array().unwrap().is_empty(), "{tree}: {:?}", doc["warnings"]);
+        assert!(
+            doc["warnings"].as_array().unwrap().is_empty(),
+            "{tree}: {:?}",
+            doc["warnings"]
+        );
     }
     assert!(checked >= 40, "only {checked} jobs checked");
 }
 
 #[test]
 fn lifecycle_snapshots_are_in_progress_at_their_own_time() {
-    let Some(base) = corpus("plugin-generated") else { return };
-    for tree in ["task-background-lifecycle-t0-queued", "task-background-lifecycle-t1-running"] {
+    let Some(base) = corpus("plugin-generated") else {
+        return;
+    };
+    for tree in [
+        "task-background-lifecycle-t0-queued",
+        "task-background-lifecycle-t1-running",
+    ] {
         let doc = scan_tree(&base.join(tree), &[]);
-        let last = doc["runs"][0]["last_activity_at"].as_str().unwrap().to_string();
+        let last = doc["runs"][0]["last_activity_at"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let t = triage::timefmt::parse_timestamp(&last).unwrap() + 60_000;
         let now = triage::timefmt::format_iso(t);
         let doc = scan_tree(&base.join(tree), &["--now", &now]);
-        assert_eq!(doc["runs"][0]["outcome"], "in-progress", "{tree} one minute after its last activity");
-        assert_eq!(doc["runs"][0]["signatures"], serde_json::json!([]), "{tree}: a busy run has no hang signature");
+        assert_eq!(
+            doc["runs"][0]["outcome"], "in-progress",
+            "{tree} one minute after its last activity"
+        );
+        assert_eq!(
+            doc["runs"][0]["signatures"],
+            serde_json::json!([]),
+            "{tree}: a busy run has no hang signature"
+        );
     }
 }
 
 #[test]
 fn killed_job_keeps_the_index_turn_id() {
-    let Some(base) = corpus("plugin-generated") else { return };
+    let Some(base) = corpus("plugin-generated") else {
+        return;
+    };
     let doc = scan_tree(&base.join("task-background-killed"), &[]);
     let r = &doc["runs"][0];
     assert_eq!(r["status"], "running");
@@ -142,13 +176,20 @@ fn explain_works_on_every_corpus_run() {
         for r in doc["runs"].as_array().unwrap() {
             let id = r["id"].as_str().unwrap();
             // Some trees are copies of the same job; explain one tree at a time.
-            let log = r["source"]["log"].as_str().or(r["source"]["record"].as_str()).unwrap();
+            let log = r["source"]["log"]
+                .as_str()
+                .or(r["source"]["record"].as_str())
+                .unwrap();
             if !seen.insert((id.to_string(), log.to_string())) {
                 continue;
             }
             let out = triage().args(["explain", id, log]).output().unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "explain {id} {log}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "explain {id} {log}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(text.contains("Outcome: "), "{text}");
         }
         assert!(seen.len() >= 30);
@@ -157,13 +198,22 @@ fn explain_works_on_every_corpus_run() {
 
 #[test]
 fn failure_corpus_labels_are_reproduced_exactly() {
-    let Some(base) = corpus("failures") else { return };
+    let Some(base) = corpus("failures") else {
+        return;
+    };
     let labels = std::fs::read_to_string(base.join("LABELS.tsv")).unwrap();
     let mut by_tree: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for line in labels.lines().filter(|l| !l.trim().is_empty()) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let set = if cols[2] == "healthy" { BTreeSet::new() } else { cols[2].split(',').map(str::to_string).collect() };
-        by_tree.entry(cols[0].into()).or_default().insert(cols[1].into(), set);
+        let set = if cols[2] == "healthy" {
+            BTreeSet::new()
+        } else {
+            cols[2].split(',').map(str::to_string).collect()
+        };
+        by_tree
+            .entry(cols[0].into())
+            .or_default()
+            .insert(cols[1].into(), set);
     }
     let mut checked = 0;
     for (tree, jobs) in &by_tree {
@@ -175,7 +225,12 @@ fn failure_corpus_labels_are_reproduced_exactly() {
             .map(|r| {
                 (
                     r["id"].as_str().unwrap().to_string(),
-                    r["signatures"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect(),
+                    r["signatures"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| s.as_str().unwrap().to_string())
+                        .collect(),
                 )
             })
             .collect();
@@ -189,7 +244,9 @@ fn failure_corpus_labels_are_reproduced_exactly() {
 
 #[test]
 fn no_healthy_plugin_generated_job_gets_a_signature() {
-    let Some(base) = corpus("plugin-generated") else { return };
+    let Some(base) = corpus("plugin-generated") else {
+        return;
+    };
     for tree in HEALTHY_TREES {
         let doc = scan_tree(&base.join(tree), &[]);
         for r in doc["runs"].as_array().unwrap() {
@@ -200,17 +257,34 @@ fn no_healthy_plugin_generated_job_gets_a_signature() {
 
 #[test]
 fn the_whole_failure_corpus_clusters_by_signature() {
-    let Some(base) = corpus("failures") else { return };
+    let Some(base) = corpus("failures") else {
+        return;
+    };
     let doc = scan_tree(&base, &[]);
     let clusters = doc["clusters"].as_array().unwrap();
     let ids: BTreeSet<&str> = clusters.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert!(ids.len() >= 25, "{ids:?}");
-    assert!(ids.iter().all(|i| !i.starts_with("unclassified:")), "every failed run is explained: {ids:?}");
-    let wedged = clusters.iter().find(|c| c["id"] == "job-wedged-running").unwrap();
+    assert!(
+        ids.iter().all(|i| !i.starts_with("unclassified:")),
+        "every failed run is explained: {ids:?}"
+    );
+    let wedged = clusters
+        .iter()
+        .find(|c| c["id"] == "job-wedged-running")
+        .unwrap();
     assert_eq!(wedged["count"], 6);
-    assert!(wedged["references"].as_array().unwrap().iter().any(|r| r == "openai/codex-plugin-cc#517"));
+    assert!(
+        wedged["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "openai/codex-plugin-cc#517")
+    );
     assert!(wedged["fix"].as_str().unwrap().len() > 20);
-    let win = clusters.iter().find(|c| c["id"] == "win-sandbox-createprocessasuser-1920").unwrap();
+    let win = clusters
+        .iter()
+        .find(|c| c["id"] == "win-sandbox-createprocessasuser-1920")
+        .unwrap();
     assert_eq!(win["platforms"], serde_json::json!(["windows"]));
     assert!(win["related"].as_array().unwrap().iter().any(|r| r["id"] == "win-sandbox-blocked-by-policy" && r["relation"] == "distinct-from"));
 }

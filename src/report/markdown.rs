@@ -4,10 +4,10 @@
 
 use crate::cluster::Cluster;
 use crate::rules::RuleSet;
-use crate::run::Run;
+use crate::run::{LineRef, Run};
 use crate::scan::ScanResult;
 use crate::timefmt::format_iso;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// Runs whose evidence is shown per cluster.
@@ -46,43 +46,130 @@ fn fence(text: &str) -> String {
 }
 
 fn day(t: Option<i64>) -> String {
-    t.map(|t| format_iso(t)[..10].to_string())
+    t.map(|t| format_iso(t).get(..10).unwrap_or("unknown").to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// `n thing` / `n things`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `a, b and c`.
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Evidence lines of one run for this cluster: each distinct text once, first place cited.
+fn evidence_lines(c: &Cluster, r: &Run) -> Vec<String> {
+    let refs: Vec<&LineRef> = match c.signature.as_deref() {
+        Some(s) => r
+            .findings
+            .iter()
+            .filter(|f| f.signature == s)
+            .flat_map(|f| f.evidence.iter())
+            .collect(),
+        None => r.decisive.iter().collect(),
+    };
+    // The decisive line stands in when the signature cites no line of its own.
+    let refs = if refs.is_empty() {
+        r.decisive.iter().collect()
+    } else {
+        refs
+    };
+    let mut seen = BTreeSet::new();
+    refs.into_iter()
+        .filter(|e| seen.insert(e.text.as_str()))
+        .take(LINES_SHOWN)
+        .map(|e| match e.line {
+            Some(l) => format!("{}:{l}: {}", short_path(&e.file), e.text),
+            None => format!("{}: {}", short_path(&e.file), e.text),
+        })
+        .collect()
 }
 
 /// Renders one cluster.
 pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet) -> String {
     let mut o = String::new();
-    let sig = c.signature.as_deref();
-    let _ = writeln!(o, "## {}\n", c.title);
+    let _ = writeln!(o, "## {}\n", c.title.trim());
+
+    // Identity line.
+    let mut ident = vec![
+        format!("`{}`", c.id),
+        format!("severity **{}**", c.severity.as_str()),
+    ];
+    if let Some(f) = &c.family {
+        ident.push(format!("family {f}"));
+    }
+    let _ = writeln!(o, "{}\n", ident.join(" · "));
+
+    // Summary: how many runs, how they ended, when, where.
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in runs {
+        // `ok` is triage's word for "the plugin says completed"; not success of the work.
+        let o = match r.outcome.as_str() {
+            "ok" => "completed",
+            o => o,
+        };
+        *outcomes.entry(o).or_default() += 1;
+    }
+    let outcome_text = match outcomes.len() {
+        0 => "outcome unknown".to_string(),
+        1 if runs.len() == 1 => outcomes
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or_default()
+            .to_string(),
+        1 => format!(
+            "all {}",
+            outcomes.keys().next().copied().unwrap_or_default()
+        ),
+        _ => outcomes
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let when = match (day(c.first_seen), day(c.last_seen)) {
+        (a, b) if a == b => format!("on {a}"),
+        (a, b) => format!("between {a} and {b}"),
+    };
+    let ws: Vec<String> = c.workspaces.iter().map(|w| format!("`{w}`")).collect();
     let _ = writeln!(
         o,
-        "**Signature:** `{}` · **severity:** {} · **runs:** {} · **first seen:** {} · **last seen:** {} · **workspaces:** {}\n",
-        c.id,
-        c.severity.as_str(),
-        c.count,
-        day(c.first_seen),
-        day(c.last_seen),
-        if c.workspaces.is_empty() {
-            "unknown".into()
+        "**Summary:** {} ({outcome_text}) {when}, in {}{}.\n",
+        plural(c.count as usize, "run", "runs"),
+        plural(c.workspaces.len(), "workspace", "workspaces"),
+        if ws.is_empty() {
+            String::new()
         } else {
-            c.workspaces.join(", ")
+            format!(": {}", join_and(&ws))
         }
     );
-    if let Some(d) = &c.description {
-        let _ = writeln!(o, "{}\n", d.trim());
-    } else {
-        let _ = writeln!(
-            o,
-            "No known signature explains these runs; they share the decisive line below.\n"
-        );
+    match &c.description {
+        Some(d) => {
+            let _ = writeln!(o, "### What happens\n\n{}\n", d.trim());
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "No known signature explains these runs; they {} the decisive line shown below.\n",
+                if runs.len() == 1 { "end with" } else { "share" }
+            );
+        }
     }
+
     let _ = writeln!(o, "### Bisection matrix\n");
     let _ = writeln!(
         o,
         "| plugin version | Codex CLI version | platform | runs |"
     );
-    let _ = writeln!(o, "|---|---|---|---|");
+    let _ = writeln!(o, "|---|---|---|---:|");
     for m in &c.matrix {
         let _ = writeln!(
             o,
@@ -93,75 +180,66 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet) -> String {
             m.count
         );
     }
+    o.push('\n');
+    if c.matrix
+        .iter()
+        .any(|m| m.plugin_version == "unknown" || m.cli_version == "unknown")
+    {
+        let _ = writeln!(
+            o,
+            "`unknown`: the records do not say (triage reads plugin versions from install paths, CLI versions from `codex-cli X.Y.Z` strings and `~/.codex/sessions` rollouts; it never guesses).\n"
+        );
+    }
     if let Some(a) = &c.affected {
         let mut parts = Vec::new();
         if let Some(p) = &a.plugin {
             parts.push(format!("plugin {p}"));
         }
         if let Some(cli) = &a.cli {
-            parts.push(format!("CLI {cli}"));
+            parts.push(format!("Codex CLI {cli}"));
         }
         if !parts.is_empty() {
-            let _ = writeln!(o, "\nKnown affected versions: {}.", parts.join("; "));
+            let _ = writeln!(o, "Known affected versions: {}.\n", parts.join("; "));
         }
     }
-    let _ = writeln!(o, "\n### Evidence\n");
+
+    let _ = writeln!(o, "### Evidence\n");
     for r in runs.iter().take(RUNS_SHOWN) {
-        let _ = writeln!(
-            o,
-            "**`{}`** ({}, {}, outcome `{}`, status `{}`, created {})\n",
-            r.id,
-            r.kind
-                .as_ref()
-                .map(|k| k.as_str())
-                .unwrap_or("unknown kind"),
-            r.workspace.slug,
-            r.outcome.as_str(),
-            r.status.as_ref().map(|s| s.as_str()).unwrap_or("unknown"),
-            r.created_at
-                .map(format_iso)
-                .unwrap_or_else(|| "unknown".into())
-        );
-        let lines: Vec<String> = match sig {
-            Some(s) => r
-                .findings
-                .iter()
-                .filter(|f| f.signature == s)
-                .flat_map(|f| f.evidence.iter())
-                .take(LINES_SHOWN)
-                .map(|e| match e.line {
-                    Some(l) => format!("{}:{l}: {}", short_path(&e.file), e.text),
-                    None => format!("{}: {}", short_path(&e.file), e.text),
-                })
-                .collect(),
-            None => r
-                .decisive
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{}:{}: {}",
-                        short_path(&d.file),
-                        d.line.unwrap_or(0),
-                        d.text
-                    )
-                })
-                .collect(),
-        };
+        let mut facts = Vec::new();
+        if let Some(k) = &r.kind {
+            facts.push(k.as_str().to_string());
+        }
+        facts.push(format!("workspace `{}`", r.workspace.slug));
+        facts.push(format!(
+            "status `{}`",
+            r.status.as_ref().map(|s| s.as_str()).unwrap_or("unknown")
+        ));
+        facts.push(format!("outcome `{}`", r.outcome.as_str()));
+        if let Some(t) = r.created_at {
+            facts.push(format!("created {}", format_iso(t)));
+        }
+        let _ = writeln!(o, "**`{}`** ({})\n", r.id, facts.join(", "));
+        let lines = evidence_lines(c, r);
+        if lines.is_empty() {
+            let _ = writeln!(o, "_No line-level evidence: {}._\n", r.outcome_reason);
+            continue;
+        }
         let body = lines.join("\n");
         let f = fence(&body);
         let _ = writeln!(o, "{f}text\n{body}\n{f}\n");
     }
     if runs.len() > RUNS_SHOWN {
-        let rest: Vec<&str> = runs[RUNS_SHOWN..].iter().map(|r| r.id.as_str()).collect();
+        let rest: Vec<String> = runs[RUNS_SHOWN..]
+            .iter()
+            .map(|r| format!("`{}`", r.id))
+            .collect();
         let _ = writeln!(
             o,
-            "Also: {}.\n",
-            rest.iter()
-                .map(|i| format!("`{i}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "Also affected: {}. `triage explain <run-id>` shows a run's timeline.\n",
+            join_and(&rest)
         );
     }
+
     if !c.references.is_empty() {
         let _ = writeln!(o, "### Known upstream issues\n");
         for r in &c.references {
@@ -177,15 +255,21 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet) -> String {
     if !distinct.is_empty() {
         let _ = writeln!(o, "### Distinct from\n");
         for d in distinct {
-            let title = rules
-                .get(&d.id)
-                .map(|r| r.file.title.clone())
-                .unwrap_or_default();
+            let title = rules.get(&d.id).map(|r| r.file.title.trim().to_string());
             let how = d
                 .note
-                .clone()
-                .unwrap_or_else(|| "a different signature with a similar symptom".into());
-            let _ = writeln!(o, "- `{}` ({}): {}", d.id, title, how.trim());
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or("a different signature with a similar symptom");
+            match title {
+                Some(t) => {
+                    let _ = writeln!(o, "- `{}` ({t}): {how}", d.id);
+                }
+                None => {
+                    let _ = writeln!(o, "- `{}`: {how}", d.id);
+                }
+            }
         }
         o.push('\n');
     }
@@ -213,6 +297,7 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet) -> String {
     if let Some(fix) = &c.fix {
         let _ = writeln!(o, "### Fix or workaround\n\n{}\n", fix.trim());
     }
+
     let _ = writeln!(o, "### Environment (inferred from the records)\n");
     let list = |v: &[String]| {
         if v.is_empty() {

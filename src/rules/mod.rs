@@ -255,7 +255,8 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
             // A linked or special `.toml` (or a linked folder) would be a silently missing
             // rule: report it. `is_dir` only stats, so a FIFO cannot block here.
             Ok(e)
-                if !e.file_type().is_file()
+                if e.depth() > 0
+                    && !e.file_type().is_file()
                     && !e.file_type().is_dir()
                     && (e.path().extension().is_some_and(|x| x == "toml") || e.path().is_dir()) =>
             {

@@ -64,7 +64,9 @@ impl Outcome {
 
 fn tail(s: &str) -> &str {
     let cut = s.len().saturating_sub(4000);
-    let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
+    let cut = (cut..s.len())
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(s.len());
     &s[cut..]
 }
 
@@ -143,10 +145,21 @@ pub fn scan_ok(root: &Path) -> (Outcome, Report) {
     let report = Report(out.json());
     for w in report.warnings() {
         let line = match w["line"].as_u64() {
-            Some(l) => format!("triage: warning: {}:{l}: {}", w["path"].as_str().unwrap(), w["message"].as_str().unwrap()),
-            None => format!("triage: warning: {}: {}", w["path"].as_str().unwrap(), w["message"].as_str().unwrap()),
+            Some(l) => format!(
+                "triage: warning: {}:{l}: {}",
+                w["path"].as_str().unwrap(),
+                w["message"].as_str().unwrap()
+            ),
+            None => format!(
+                "triage: warning: {}: {}",
+                w["path"].as_str().unwrap(),
+                w["message"].as_str().unwrap()
+            ),
         };
-        assert!(out.stderr.contains(&line), "JSON warning not on stderr: {line}");
+        assert!(
+            out.stderr.contains(&line),
+            "JSON warning not on stderr: {line}"
+        );
     }
     (out, report)
 }
@@ -183,7 +196,10 @@ impl Report {
     /// Warnings whose path is exactly `path` (as the tool prints it: `Path::display`).
     pub fn warnings_for(&self, path: &Path) -> Vec<&Value> {
         let want = path.display().to_string();
-        self.warnings().iter().filter(|w| w["path"] == want.as_str()).collect()
+        self.warnings()
+            .iter()
+            .filter(|w| w["path"] == want.as_str())
+            .collect()
     }
 
     /// Asserts exactly one warning names `path`, that its message contains `fragment` and
@@ -203,7 +219,12 @@ impl Report {
             "warning for {} should mention {fragment:?}: {w}",
             path.display()
         );
-        assert_eq!(w["line"].as_u64(), line, "line of the warning for {}: {w}", path.display());
+        assert_eq!(
+            w["line"].as_u64(),
+            line,
+            "line of the warning for {}: {w}",
+            path.display()
+        );
         w
     }
 }
@@ -245,11 +266,22 @@ pub fn snapshot(root: &Path) -> Snapshot {
         let content = if ft.is_file() && m.len() <= 1 << 20 {
             Some(std::fs::read(&p).expect("read small file"))
         } else if ft.is_symlink() {
-            Some(std::fs::read_link(&p).expect("readlink").as_os_str().as_bytes().to_vec())
+            Some(
+                std::fs::read_link(&p)
+                    .expect("readlink")
+                    .as_os_str()
+                    .as_bytes()
+                    .to_vec(),
+            )
         } else {
             None
         };
-        let rel = p.strip_prefix(root).unwrap().as_os_str().as_bytes().to_vec();
+        let rel = p
+            .strip_prefix(root)
+            .unwrap()
+            .as_os_str()
+            .as_bytes()
+            .to_vec();
         out.insert(
             rel,
             Entry {
@@ -334,7 +366,10 @@ Handled the requested task.\n";
 
 /// Writes a good job (`<id>.json` + `<id>.log`) into `state/jobs/`.
 pub fn good_job(state: &Path, id: &str) {
-    put(&state.join("jobs").join(format!("{id}.json")), good_record(id));
+    put(
+        &state.join("jobs").join(format!("{id}.json")),
+        good_record(id),
+    );
     put(&state.join("jobs").join(format!("{id}.log")), GOOD_LOG);
 }
 
@@ -357,7 +392,10 @@ pub fn write_streaming(path: &Path, head: &[u8], fill: u8, total: u64, tail: &[u
 /// Creates a FIFO with `mkfifo` (no libc binding in this crate).
 pub fn mkfifo(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let st = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    let st = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
     assert!(st.success(), "mkfifo {}", path.display());
 }
 

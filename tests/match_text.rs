@@ -1,0 +1,259 @@
+//! `triage match` (issue #4): free text — an issue body, a pasted job log, `[codex]` stderr —
+//! against the signatures, on the realistic texts in `testdata/match/`. Positives must put the
+//! right signature first with its evidence lines; texts that only talk about a topic
+//! (a feature request, a question, a changelog) or show another tool's error must not match.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/match")
+        .join(name)
+}
+
+/// The layout of design-notes §1, checked with a JSON Schema.
+fn match_schema() -> jsonschema::Validator {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["schema_version", "matches"],
+        "properties": {
+            "schema_version": { "const": 1 },
+            "matches": { "type": "array", "items": {
+                "type": "object",
+                "required": ["signature", "title", "score", "evidence", "references", "related"],
+                "properties": {
+                    "signature": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$" },
+                    "title": { "type": "string", "minLength": 1 },
+                    "score": { "type": "integer", "minimum": 1, "maximum": 99 },
+                    "evidence": { "type": "array", "minItems": 1, "items": {
+                        "type": "object", "required": ["line", "text"],
+                        "properties": { "line": { "type": "integer", "minimum": 1 },
+                                        "text": { "type": "string", "minLength": 1 } } } },
+                    "references": { "type": "array", "items": {
+                        "type": "string", "pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+$" } },
+                    "related": { "type": "array", "items": {
+                        "type": "object", "required": ["id", "relation"] } }
+                }
+            } }
+        }
+    });
+    jsonschema::draft202012::new(&schema).unwrap()
+}
+
+/// `triage match FILE --format json`, validated; exit code 0 is part of the contract.
+fn match_json(name: &str) -> Value {
+    let out = cargo_bin_cmd!("triage")
+        .args(["match", fixture(name).to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{name}: exit code");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let v = match_schema();
+    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{name}: {errors:?}");
+    // Best first, and evidence cites the real lines of the input.
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let ms = doc["matches"].as_array().unwrap();
+    for w in ms.windows(2) {
+        assert!(
+            w[0]["score"].as_u64() >= w[1]["score"].as_u64(),
+            "{name}: order"
+        );
+    }
+    for m in ms {
+        for e in m["evidence"].as_array().unwrap() {
+            let n = e["line"].as_u64().unwrap() as usize;
+            let shown = e["text"].as_str().unwrap();
+            assert!(
+                lines[n - 1].contains(shown.trim_end_matches('…')),
+                "{name}: evidence line {n} is `{}`, not `{shown}`",
+                lines[n - 1]
+            );
+        }
+    }
+    doc
+}
+
+fn ids(doc: &Value) -> Vec<String> {
+    doc["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["signature"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn distinct_from(m: &Value) -> Vec<&str> {
+    m["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relation"] == "distinct-from")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn windows_1920_issue_report_matches_1920_first_with_distinct_from() {
+    // The report behind this project: Windows 11, plugin 1.0.4, codex-cli 0.128.0, a quoted
+    // turn.log with `(exit -1)` lines, the runner error, "Shell access … was blocked", a
+    // hand-written bisection table and "distinct from #277, #57".
+    let doc = match_json("issue-1920-windows11.md");
+    let ms = doc["matches"].as_array().unwrap();
+    assert!(!ms.is_empty());
+    let top = &ms[0];
+    assert_eq!(top["signature"], "win-sandbox-createprocessasuser-1920");
+    assert!(
+        top["score"].as_u64().unwrap() >= 80,
+        "output lines in fences: high confidence"
+    );
+    let ev: Vec<&str> = top["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        ev.iter()
+            .any(|t| t.contains("CreateProcessAsUserW failed: 1920"))
+    );
+    assert!(
+        top["references"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("openai/codex-plugin-cc#295"))
+    );
+    let d = distinct_from(top);
+    assert!(d.contains(&"win-sandbox-blocked-by-policy"), "{d:?}");
+    assert!(d.contains(&"review-background-hang"), "{d:?}");
+    // The "distinct from #57 (… blocked by policy …)" paragraph is not a policy match.
+    assert!(
+        !ids(&doc).contains(&"win-sandbox-blocked-by-policy".to_string()),
+        "{:?}",
+        ids(&doc)
+    );
+
+    // The human rendering says the same.
+    let out = cargo_bin_cmd!("triage")
+        .args([
+            "match",
+            fixture("issue-1920-windows11.md").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(human.starts_with("1. win-sandbox-createprocessasuser-1920 (score "));
+    let distinct = &human[human.find("distinct from:").expect("distinct from:")..];
+    assert!(distinct.contains("- win-sandbox-blocked-by-policy: "));
+    assert!(distinct.contains("- review-background-hang: "));
+}
+
+#[test]
+fn realistic_reports_match_their_signature_first() {
+    for (file, want) in [
+        ("stderr-spawn-enoent.txt", "win-spawn-codex-enoent"),
+        ("joblog-usage-limit.log", "usage-limit-reached"),
+        ("issue-auth-refresh.md", "auth-token-refresh-failed"),
+        (
+            "issue-blocked-by-policy.md",
+            "win-sandbox-blocked-by-policy",
+        ),
+    ] {
+        let doc = match_json(file);
+        assert_eq!(
+            ids(&doc).first().map(String::as_str),
+            Some(want),
+            "{file}: {:?}",
+            ids(&doc)
+        );
+    }
+}
+
+#[test]
+fn texts_that_only_talk_about_a_topic_or_show_another_tool_do_not_match() {
+    for file in [
+        "neg-feature-request-usage-limits.md",
+        "neg-question-sandbox.md",
+        "neg-changelog.md",
+        "neg-npm-enoent.txt",
+        "neg-docker-401.txt",
+        "neg-unrelated-tool-stream.txt",
+    ] {
+        let doc = match_json(file);
+        assert_eq!(ids(&doc), Vec::<String>::new(), "{file}");
+        let out = cargo_bin_cmd!("triage")
+            .args(["match", fixture(file).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "No known signature matches this text.\n"
+        );
+    }
+}
+
+/// `triage match -` on a string.
+fn match_stdin(text: &str) -> Vec<String> {
+    let out = cargo_bin_cmd!("triage")
+        .args(["match", "-", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    ids(&serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn negatives_are_near_misses_not_strangers() {
+    // The same strings, said by the plugin, do match: the negatives fail for the right reason.
+    assert_eq!(
+        match_stdin("[codex] Error: failed to refresh token: 401 Unauthorized (token expired)\n")
+            .first()
+            .map(String::as_str),
+        Some("auth-token-refresh-failed")
+    );
+    assert_eq!(
+        match_stdin("[codex] Error: spawn codex ENOENT\n")
+            .first()
+            .map(String::as_str),
+        Some("win-spawn-codex-enoent")
+    );
+    // The changelog's wording, reported as a bug in prose, is a (prose-weight) match.
+    let report = "Since the update /codex:rescue fails on Windows 11 with `spawn codex ENOENT`.\n";
+    assert_eq!(
+        match_stdin(report),
+        vec!["win-spawn-codex-enoent".to_string()]
+    );
+    // A docker error under its own prompt vs. the same line under `codex exec`.
+    let docker = std::fs::read_to_string(fixture("neg-docker-401.txt")).unwrap();
+    let as_codex = docker.replace(
+        "$ docker push ghcr.io/acme/ledger:1.4.2",
+        "$ codex exec 'push'",
+    );
+    assert!(match_stdin(&as_codex).contains(&"auth-token-refresh-failed".to_string()));
+}
+
+#[test]
+fn stdin_and_file_give_the_same_answer_and_empty_input_is_no_match() {
+    let text = std::fs::read_to_string(fixture("joblog-usage-limit.log")).unwrap();
+    assert_eq!(
+        match_stdin(&text),
+        ids(&match_json("joblog-usage-limit.log"))
+    );
+    assert_eq!(match_stdin(""), Vec::<String>::new());
+    let out = cargo_bin_cmd!("triage")
+        .args(["match", "--format", "json"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!({"schema_version": 1, "matches": []})
+    );
+}
