@@ -72,7 +72,11 @@ fn reference_lines(data: &[u8]) -> impl Iterator<Item = (u64, bool, &[u8])> {
         .enumerate()
         .map(|(i, l)| {
             let cut = l.len() >= MAX_LINE_BYTES;
-            (i as u64 + 1, cut, if cut { &l[..MAX_LINE_BYTES] } else { l })
+            (
+                i as u64 + 1,
+                cut,
+                if cut { &l[..MAX_LINE_BYTES] } else { l },
+            )
         })
 }
 
@@ -111,8 +115,14 @@ pub fn log_grammar(data: &[u8]) {
     let mut expected = reference_lines(stream);
     let (mut lines_seen, mut truncated_seen) = (0usize, 0usize);
     let n = for_each_line(reader(), |m, l| {
-        let e = expected.next().expect("for_each_line reported an extra line");
-        assert_eq!((m.number, m.truncated), (e.0, e.1), "line number / truncated flag");
+        let e = expected
+            .next()
+            .expect("for_each_line reported an extra line");
+        assert_eq!(
+            (m.number, m.truncated),
+            (e.0, e.1),
+            "line number / truncated flag"
+        );
         assert!(l == e.2, "content of line {}", e.0);
         lines_seen += 1;
         truncated_seen += usize::from(m.truncated);
@@ -167,7 +177,10 @@ pub fn log_grammar(data: &[u8]) {
             last = *n;
             lines += 1;
         }
-        assert_eq!(e.block.is_some(), e.block.as_deref() == Some(e.text.as_str()));
+        assert_eq!(
+            e.block.is_some(),
+            e.block.as_deref() == Some(e.text.as_str())
+        );
     }
     assert!(lines <= lines_seen);
     assert_eq!(parsed.truncated_lines.len(), truncated_seen);
@@ -264,7 +277,10 @@ pub fn record_merge(data: &[u8]) {
             assert_eq!(m.result, f.result.clone().or(i.result.clone()));
             assert_eq!(m.id, f.id.clone().or(i.id.clone()));
             // Merging with itself changes nothing.
-            assert_eq!(dbg(&JobRecord::merge(Some(m.clone()), Some(m.clone()))), dbg(&m));
+            assert_eq!(
+                dbg(&JobRecord::merge(Some(m.clone()), Some(m.clone()))),
+                dbg(&m)
+            );
         }
     }
 
@@ -278,7 +294,10 @@ pub fn record_merge(data: &[u8]) {
         assert_eq!(idx.entries[id].id.as_deref(), Some(id.as_str()));
     }
     let json = triage::record::read_json(&p, &mut Vec::new());
-    assert_eq!(json.value, index_value, "read_json disagrees with serde_json");
+    assert_eq!(
+        json.value, index_value,
+        "read_json disagrees with serde_json"
+    );
     if let Some(serde_json::Value::Object(top)) = &index_value
         && let Some(serde_json::Value::Array(jobs)) = top.get("jobs")
     {
@@ -328,7 +347,10 @@ pub fn rule_loader(data: &[u8]) {
     match triage::rules::compile_files(&files) {
         Ok(set) => {
             assert!(set.rules.len() <= files.len());
-            assert_eq!(set.owners.len(), set.rules.iter().map(|r| r.patterns.len()).sum::<usize>());
+            assert_eq!(
+                set.owners.len(),
+                set.rules.iter().map(|r| r.patterns.len()).sum::<usize>()
+            );
             for w in set.rules.windows(2) {
                 assert!(w[0].id() < w[1].id(), "rules not sorted by id");
             }

@@ -288,6 +288,12 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     out
 }
 
+/// A regular file, not reached through a symbolic link (siblings of a named file are not
+/// followed out of their folder).
+fn is_regular(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file())
+}
+
 fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>) {
     let name = file_name(file).unwrap_or("");
     if name == "state.json" {
@@ -320,7 +326,7 @@ fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>
     if parent_name(file) == Some("jobs") {
         col.add_job_file(file);
         let sibling = file.with_extension(if is_json { "log" } else { "json" });
-        if sibling.is_file() {
+        if is_regular(&sibling) {
             col.add_job_file(&sibling);
         }
         let state = file
@@ -330,7 +336,7 @@ fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>
         let kind = root_kind_of(state);
         let dir = col.dir(state, kind);
         let idx = state.join("state.json");
-        if idx.is_file() {
+        if is_regular(&idx) {
             dir.index = Some(idx);
         }
         dir.only.get_or_insert_with(Vec::new).push(id.to_string());
@@ -345,7 +351,7 @@ fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>
             entry.log = Some(file.to_path_buf());
         }
         let sibling = file.with_extension(if is_json { "log" } else { "json" });
-        if sibling.is_file() {
+        if is_regular(&sibling) {
             if is_json {
                 entry.log = Some(sibling);
             } else {

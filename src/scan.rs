@@ -16,7 +16,9 @@ use crate::warn::{Warning, Warnings};
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use memchr::memmem;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Matched lines kept per pattern per run.
@@ -296,6 +298,7 @@ struct Collect<'a> {
     hits: BTreeMap<usize, u32>,
     lines: BTreeMap<usize, Vec<LineRef>>,
     seen: Vec<u32>,
+    found: Vec<usize>,
     facts: VersionFacts,
 }
 
@@ -306,17 +309,19 @@ impl<'a> Collect<'a> {
             hits: BTreeMap::new(),
             lines: BTreeMap::new(),
             seen: Vec::new(),
+            found: Vec::new(),
             facts: VersionFacts::default(),
         }
     }
 
     /// Checks one line of text in the given scopes; cites `file:line` on a hit.
     fn check(&mut self, text: &[u8], scopes: ScopeSet, file: &str, line: Option<u64>) {
-        let mut found = Vec::new();
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
         self.rules
             .matcher
             .verify_line(text, scopes, &mut self.seen, &mut |p| found.push(p));
-        for p in found {
+        for &p in &found {
             *self.hits.entry(p).or_insert(0) += 1;
             let v = self.lines.entry(p).or_default();
             if v.len() < LINES_PER_PATTERN {
@@ -327,15 +332,17 @@ impl<'a> Collect<'a> {
                 });
             }
         }
+        self.found = found;
     }
 
     /// Checks every line of a record field.
     fn check_field(&mut self, value: &str, scopes: ScopeSet, file: &str, line: Option<u64>) {
         self.facts.observe(value.as_bytes());
+        // Fields are read in scan scopes only: without a scan literal no line can match.
         if self
             .rules
             .matcher
-            .next_candidate(value.as_bytes(), 0)
+            .next_scan_candidate(value.as_bytes(), 0)
             .is_none()
             && !self.rules.matcher.has_unfiltered()
         {
@@ -384,7 +391,11 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
         if !lf.lossy && std::str::from_utf8(chunk).is_err() {
             lf.lossy = true;
         }
-        let mut cand = matcher.next_candidate(chunk, 0);
+        // One search of the whole chunk finds the next line worth verifying; the lines
+        // before it only go through the grammar.
+        let mut cand = matcher.next_scan_candidate(chunk, 0);
+        // Lines that may name a version: see `observe_versions`.
+        let mut version_cand = next_version_marker(&c.facts, chunk, 0);
         let mut pos = 0usize;
         for (number, line) in (first..).zip(log::lines_of(chunk)) {
             let line_end = pos + line.len();
@@ -407,17 +418,13 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
                     } else if text == b"Turn failed." || text == b"Turn interrupted." {
                         lf.turn_failed = true;
                     }
-                    if info.scopes & log::SCOPE_COMMAND != 0
-                        && let Some(p) = run::platform_of_command(text)
-                        && lf.platform.is_none_or(|(_, strong)| !strong && p.1)
-                    {
-                        lf.platform = Some(p);
+                    if info.scopes & log::SCOPE_COMMAND != 0 {
+                        observe_platform(&mut lf.platform, text);
                     }
-                    let owned = String::from_utf8_lossy(text).into_owned();
                     if info.kind == LineKind::Entry {
-                        lf.last_message = Some((number, owned.clone()));
+                        set_line(&mut lf.last_message, number, text);
                     }
-                    lf.last_entry = Some((number, owned));
+                    set_line(&mut lf.last_entry, number, text);
                 }
                 _ => {}
             }
@@ -425,9 +432,14 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
             if hit || unfiltered {
                 c.facts.observe(info.text);
                 c.check(info.text, info.scopes, &display, Some(number));
+            } else if version_cand.is_some_and(|v| v <= line_end) {
+                observe_versions(c, line, info.text);
             }
             if hit {
-                cand = matcher.next_candidate(chunk, line_end + 1);
+                cand = matcher.next_scan_candidate(chunk, line_end + 1);
+            }
+            if version_cand.is_some_and(|v| v <= line_end) {
+                version_cand = next_version_marker(&c.facts, chunk, line_end + 1);
             }
             pos = line_end + 1;
         }
@@ -454,6 +466,80 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
             w.push(Warning::new(path, format!("read error: {e}")));
             Some((lf, 0))
         }
+    }
+}
+
+static CLI_MARK: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("cli"));
+static CACHE_MARK: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("cache"));
+static WINDOWS_MARKS: LazyLock<[memmem::Finder<'static>; 4]> = LazyLock::new(|| {
+    [
+        memmem::Finder::new("powershell.exe"),
+        memmem::Finder::new("pwsh.exe"),
+        memmem::Finder::new("cmd.exe"),
+        memmem::Finder::new("\\WindowsApps\\"),
+    ]
+});
+
+/// Replaces the text of a remembered line, reusing its buffer (this runs for every entry).
+fn set_line(slot: &mut Option<(u64, String)>, number: u64, text: &[u8]) {
+    let s = match slot {
+        Some((n, s)) => {
+            *n = number;
+            s.clear();
+            s
+        }
+        None => &mut slot.insert((number, String::new())).1,
+    };
+    match std::str::from_utf8(text) {
+        Ok(t) => s.push_str(t),
+        Err(_) => s.push_str(&String::from_utf8_lossy(text)),
+    }
+}
+
+/// The platform a command line names: the first one found, upgraded once by a strong
+/// (Windows) marker. Same result as applying [`run::platform_of_command`] to every command
+/// line, without searching for the weak markers once one was seen.
+fn observe_platform(slot: &mut Option<(Platform, bool)>, cmd: &[u8]) {
+    match slot {
+        None => *slot = run::platform_of_command(cmd),
+        Some((_, false)) => {
+            if WINDOWS_MARKS.iter().any(|f| f.find(cmd).is_some()) {
+                *slot = Some((Platform::Windows, true));
+            }
+        }
+        Some((_, true)) => {}
+    }
+}
+
+/// Where the next line that could give a still-unknown version starts to matter: the next
+/// `cli` or `cache` at or after `from` (the markers [`VersionFacts::observe`] looks for).
+fn next_version_marker(facts: &VersionFacts, hay: &[u8], from: usize) -> Option<usize> {
+    let hay = hay.get(from..)?;
+    let cli = facts
+        .cli_version
+        .is_none()
+        .then(|| CLI_MARK.find(hay))
+        .flatten();
+    let cache = facts
+        .plugin_version
+        .is_none()
+        .then(|| CACHE_MARK.find(hay))
+        .flatten();
+    match (cli, cache) {
+        (Some(a), Some(b)) => Some(from + a.min(b)),
+        (a, b) => a.or(b).map(|p| from + p),
+    }
+}
+
+/// Versions are read from every line that holds a literal of some pattern (of any scope;
+/// the scan prefilter only covers scan scopes). For a line the scan prefilter skipped, only
+/// a line with a version marker in its text can change the facts: check those.
+fn observe_versions(c: &mut Collect<'_>, raw_line: &[u8], text: &[u8]) {
+    let wants = (c.facts.cli_version.is_none() && CLI_MARK.find(text).is_some())
+        || (c.facts.plugin_version.is_none() && CACHE_MARK.find(text).is_some());
+    if wants && c.rules.matcher.has_literal(raw_line) {
+        c.facts.observe(text);
     }
 }
 

@@ -2,6 +2,8 @@
 //! exit 2 naming every bad file with its reason; never a panic, never a scan with silently
 //! missing rules.
 
+#![cfg(unix)]
+
 mod hostile_support;
 
 use hostile_support::*;
@@ -144,6 +146,14 @@ fn bad_files() -> Vec<Bad> {
             stem: "id-mismatch",
             make: |p| write_rule(p, rule("something-else")),
             reason: "differs from the file name",
+        },
+        Bad {
+            stem: "oversized",
+            make: |p| {
+                let pad = format!("# {}\n", "x".repeat(100));
+                write_rule(p, rule("oversized") + &pad.repeat(21_000))
+            },
+            reason: "more than the 1024 KiB a rule file can be",
         },
         Bad {
             stem: "fifo",

@@ -91,10 +91,15 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
+/// Deepest nesting of `(` and `not` a condition may have: the parser, `eval` and `Drop`
+/// recurse once per level, and a hostile rule file must not overflow the stack.
+pub const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     toks: Vec<Tok>,
     pos: usize,
     resolve: &'a dyn Fn(&str) -> Option<usize>,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -129,6 +134,18 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, String> {
+        if self.depth >= MAX_NESTING {
+            return Err(format!(
+                "condition nested more than {MAX_NESTING} levels deep"
+            ));
+        }
+        self.depth += 1;
+        let e = self.unary_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, String> {
         match self.toks.get(self.pos).cloned() {
             Some(Tok::Not) => {
                 self.pos += 1;
@@ -176,6 +193,7 @@ pub fn parse(src: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Expr,
         toks,
         pos: 0,
         resolve,
+        depth: 0,
     };
     let e = p.or()?;
     if p.pos != p.toks.len() {
@@ -217,5 +235,14 @@ mod tests {
         assert!(parse("a b", &names).unwrap_err().contains("unexpected"));
         assert!(parse("", &names).is_err());
         assert!(parse("a & b", &names).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&deep, &names).unwrap_err().contains("nested"));
+        assert!(parse(&"not ".repeat(100_000), &names).is_err());
+        let ok = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        assert_eq!(parse(&ok, &names), Ok(Expr::Var(0)));
     }
 }

@@ -206,6 +206,9 @@ pub fn read_sources(src: &RuleSources) -> (Vec<(String, String)>, Vec<RuleProble
     (files, problems)
 }
 
+/// Largest rule file read (rules are a few KiB; a hostile one must not exhaust memory).
+pub const MAX_RULE_FILE_BYTES: u64 = 1 << 20;
+
 fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec<RuleProblem>) {
     let meta = match std::fs::metadata(dir) {
         Ok(m) => m,
@@ -217,6 +220,17 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
             return;
         }
     };
+    if meta.is_file() && meta.len() > MAX_RULE_FILE_BYTES {
+        problems.push(RuleProblem {
+            file: dir.display().to_string(),
+            message: format!(
+                "{} bytes is more than the {} KiB a rule file can be; not read",
+                meta.len(),
+                MAX_RULE_FILE_BYTES >> 10
+            ),
+        });
+        return;
+    }
     if meta.is_file() {
         match std::fs::read(dir) {
             Ok(b) => match String::from_utf8(b) {
