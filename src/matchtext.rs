@@ -54,7 +54,7 @@ pub fn normalise_line(line: &str) -> &str {
     let mut s = line.trim_start();
     loop {
         let before = s.len();
-        s = s.trim_start_matches('>').trim_start();
+        s = s.trim_start_matches(['>', '#']).trim_start();
         if let Some(r) = s
             .strip_prefix("[codex] ")
             .or_else(|| s.strip_prefix("[codex]"))

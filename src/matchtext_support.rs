@@ -82,10 +82,8 @@ const MENTION_CUES: &[&str] = &[
     "i read that",
     "not sure whether",
     "not sure if",
-    "whether ",
-    "could be ",
-    "can be ",
-    "might ",
+    // Hedges such as "might" or "could be" are left out on purpose: real reports use them
+    // ("it might be PATH related") and dropping their evidence costs more than it saves.
     "is there a way",
     "suggest",
 ];
@@ -259,6 +257,13 @@ pub fn analyse(text: &str) -> Vec<LineRole> {
             flush(&mut para, &mut roles, section_mention);
             section_mention = has_cue(&t.to_ascii_lowercase(), SECTION_CUES);
             foreign = false;
+            // An issue title often names the error ("# spawn codex ENOENT on Windows"): it
+            // counts as prose of its own, unless it heads a mention section.
+            if !section_mention {
+                roles[i] = LineRole::Prose;
+                para.push(i);
+                flush(&mut para, &mut roles, section_mention);
+            }
             continue;
         }
         if let Some(cmd) = prompt_command(unquoted) {
@@ -359,4 +364,13 @@ mod tests {
         assert!(!LineRole::Foreign.counts() && !LineRole::Mention.counts());
         assert!(LineRole::Prose.counts() && LineRole::Output.counts());
     }
+
+    #[test]
+    fn titles_and_hedged_reports_still_count() {
+        let roles = analyse("# spawn codex ENOENT on Windows\n\nIt might be a PATH problem: spawn codex ENOENT\n\n## Related\n\nspawn codex ENOENT in #46\n");
+        assert_eq!(roles[0], LineRole::Prose, "an issue title names the error");
+        assert_eq!(roles[2], LineRole::Prose, "a hedge does not turn a report into a mention");
+        assert_eq!(roles[6], LineRole::Mention, "a Related section only mentions");
+    }
+
 }
