@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cluster;
 pub mod discover;
 pub mod explain;
+pub mod fsutil;
 pub mod log;
 pub mod matchtext;
 pub mod matchtext_support;

@@ -388,7 +388,7 @@ pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
 /// Reads at most `cap` bytes of a regular file (the file may grow while we read it).
 fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let f = std::fs::File::open(path)?;
+    let f = crate::fsutil::open_regular(path).map_err(std::io::Error::other)?;
     let mut raw = Vec::new();
     f.take(cap).read_to_end(&mut raw)?;
     Ok(raw)

@@ -8,15 +8,15 @@ use crate::log::{self, LineKind, LogGrammar, SCOPE_ERROR, SCOPE_OUTPUT, ScopeSet
 use crate::record::{self, JobRecord, Status};
 use crate::rules::RuleSet;
 use crate::run::{
-    self, EVIDENCE_CHARS, LineRef, Outcome, Platform, Run, Sources, Workspace, cap_text,
+    self, EVIDENCE_CHARS, Finding, LineRef, Outcome, Platform, Run, Sources, Workspace, cap_text,
 };
 use crate::timefmt::{Millis, format_iso, human_span};
 use crate::versions::{self, VersionFacts};
 use crate::warn::{Warning, Warnings};
+use memchr::memmem;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use memchr::memmem;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -115,7 +115,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
 
     let mut contexts = Vec::new();
     let mut tasks = Vec::new();
-    for dir in found.state_dirs {
+    for mut dir in found.state_dirs {
         let mut w = Vec::new();
         let index = match &dir.index {
             Some(p) => {
@@ -153,7 +153,8 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
         for id in ids {
             tasks.push(JobTask {
                 ctx,
-                files: dir.jobs.get(&id).cloned().unwrap_or_default(),
+                // Moved, not cloned: the task owns its files until it is read.
+                files: dir.jobs.remove(&id).unwrap_or_default(),
                 index_entry: entries.remove(&id),
                 id,
             });
@@ -167,31 +168,25 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
     }
 
     let bar = progress_bar(opts.progress, tasks.len() as u64);
-    let work = || {
-        tasks
-            .par_iter()
-            .filter_map(|t| {
+    let mut work = || {
+        // Consumed: a task (its index entry, its paths) is dropped once its run is read.
+        std::mem::take(&mut tasks)
+            .into_par_iter()
+            .filter_map(|mut t| {
                 let mut w = Vec::new();
-                let r = read_run(
-                    t,
-                    &contexts[t.ctx],
-                    rules,
-                    opts,
-                    &mut w,
-                    &files_read,
-                    &bytes_read,
-                );
+                let ctx = &contexts[t.ctx];
+                let r = read_run(&mut t, ctx, rules, opts, &mut w, &files_read, &bytes_read);
                 if !w.is_empty() {
                     warnings.extend(w);
                 }
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
-                r
+                r.map(|r| classify_early(r, rules, opts.now))
             })
-            .collect::<Vec<Run>>()
+            .collect::<Vec<(Run, Option<Vec<Finding>>)>>()
     };
-    let mut runs = match opts.threads {
+    let read = match opts.threads {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()
@@ -205,11 +200,18 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
         b.finish_and_clear();
     }
 
-    let split = split_workspaces(&runs);
-    for r in &mut runs {
-        let is_split = r.workspace.hash.as_ref().is_some_and(|h| split.contains(h));
-        classify::classify(r, rules, opts.now, is_split);
-    }
+    let split = split_workspaces(read.iter().map(|(r, _)| r));
+    // In place: the runs are most of the memory a scan holds.
+    let mut runs: Vec<Run> = read
+        .into_iter()
+        .map(|(mut r, alt)| {
+            let is_split = r.workspace.hash.as_ref().is_some_and(|h| split.contains(h));
+            if is_split && let Some(f) = alt {
+                r.findings = f;
+            }
+            r
+        })
+        .collect();
     runs.sort_by(|a, b| {
         a.created_at
             .cmp(&b.created_at)
@@ -238,6 +240,20 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
     }
 }
 
+/// Classifies a run as soon as it is read, so its raw hits and their lines (the bulk of a
+/// run in memory) are dropped before the next runs are read. Whether its workspace is split
+/// is only known once every run is read: the findings for a split workspace are kept too,
+/// when they differ.
+fn classify_early(mut r: Run, rules: &RuleSet, now: Millis) -> (Run, Option<Vec<Finding>>) {
+    let alone = classify::findings(&r, rules, now, false);
+    let split = classify::findings(&r, rules, now, true);
+    let alt = (split != alone).then_some(split);
+    r.findings = alone;
+    r.hits = BTreeMap::new();
+    r.hit_lines = BTreeMap::new();
+    (r, alt)
+}
+
 fn progress_bar(wanted: bool, total: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     // Small scans finish before a bar would be readable.
@@ -257,7 +273,7 @@ fn progress_bar(wanted: bool, total: u64) -> Option<indicatif::ProgressBar> {
 /// same machine: either the same data tree (both folders side by side) or different scan
 /// roots (the default roots, or several paths given). One given folder holding many unpacked
 /// trees is many machines, so its trees are not paired with each other.
-fn split_workspaces(runs: &[Run]) -> std::collections::HashSet<String> {
+fn split_workspaces<'r>(runs: impl Iterator<Item = &'r Run>) -> std::collections::HashSet<String> {
     type Origins<'a> = Vec<&'a (usize, String)>;
     let mut by_hash: HashMap<&str, (Origins, Origins)> = HashMap::new();
     for r in runs {
@@ -545,11 +561,7 @@ fn observe_versions(c: &mut Collect<'_>, raw_line: &[u8], text: &[u8]) {
 
 /// Opens a file only if it is a regular file: a FIFO must never block the scan.
 fn open_regular(path: &Path) -> Result<std::fs::File, String> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file; skipped".into());
-    }
-    std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))
+    crate::fsutil::open_regular(path)
 }
 
 /// Is `pid` alive on this machine? Only answerable on Linux via /proc; `None` elsewhere.
@@ -575,7 +587,7 @@ fn collect_strings<'v>(v: &'v Value, out: &mut Vec<&'v str>, depth: usize) {
 }
 
 fn read_run(
-    t: &JobTask,
+    t: &mut JobTask,
     ctx: &DirContext,
     rules: &RuleSet,
     opts: &ScanOptions,
@@ -605,7 +617,7 @@ fn read_run(
     };
     let had_index = t.index_entry.is_some();
     let from_file = file_job.is_some();
-    let rec = JobRecord::merge(t.index_entry.clone(), file_job);
+    let rec = JobRecord::merge(t.index_entry.take(), file_job);
     if let Some(rid) = &rec.id
         && rid != &t.id
         && let Some(p) = &t.files.record
