@@ -256,6 +256,29 @@ fn emit_warnings(res: &ScanResult) {
 }
 
 /// Writes to a file or stdout; a closed pipe is not an error.
+/// `EXIT_FINDINGS` when a finding is at or above `fail_on`.
+fn exit_for(res: &scan::ScanResult, fail_on: Option<Severity>) -> i32 {
+    let failing = fail_on.is_some_and(|min| {
+        res.runs
+            .iter()
+            .any(|r| r.findings.iter().any(|f| f.severity >= min))
+    });
+    if failing { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+/// Writes `value` as pretty JSON plus a newline, streamed (same bytes as `write_out` of
+/// `to_string_pretty`).
+fn write_json_file(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let cannot =
+        |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot write {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
+    let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+    serde_json::to_writer_pretty(&mut w, value).map_err(|e| cannot(&e))?;
+    w.write_all(b"\n").map_err(|e| cannot(&e))?;
+    w.flush().map_err(|e| cannot(&e))?;
+    Ok(())
+}
+
 fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match output {
         Some(p) => std::fs::write(p, text)
@@ -328,6 +351,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 eprint!("{msg}");
                 return Ok(EXIT_OK);
             }
+            // A large JSON report goes straight to its file: building the text first would
+            // hold it (and its growth) in memory on top of the runs.
+            if format == ScanFormat::Json
+                && !redact
+                && let Some(path) = output.as_deref()
+            {
+                let doc = report::json::document(&res, &rules, timefmt::now_millis());
+                write_json_file(path, &doc)?;
+                return Ok(exit_for(&res, fail_on));
+            }
             let text = match format {
                 ScanFormat::Human => report::human::render(&res),
                 ScanFormat::Json => {
@@ -349,12 +382,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 text
             };
             write_out(output.as_deref(), &text)?;
-            let failing = fail_on.is_some_and(|min| {
-                res.runs
-                    .iter()
-                    .any(|r| r.findings.iter().any(|f| f.severity >= min))
-            });
-            Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+            Ok(exit_for(&res, fail_on))
         }
         Command::Explain {
             job,

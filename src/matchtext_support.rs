@@ -367,10 +367,19 @@ mod tests {
 
     #[test]
     fn titles_and_hedged_reports_still_count() {
-        let roles = analyse("# spawn codex ENOENT on Windows\n\nIt might be a PATH problem: spawn codex ENOENT\n\n## Related\n\nspawn codex ENOENT in #46\n");
+        let roles = analyse(
+            "# spawn codex ENOENT on Windows\n\nIt might be a PATH problem: spawn codex ENOENT\n\n## Related\n\nspawn codex ENOENT in #46\n",
+        );
         assert_eq!(roles[0], LineRole::Prose, "an issue title names the error");
-        assert_eq!(roles[2], LineRole::Prose, "a hedge does not turn a report into a mention");
-        assert_eq!(roles[6], LineRole::Mention, "a Related section only mentions");
+        assert_eq!(
+            roles[2],
+            LineRole::Prose,
+            "a hedge does not turn a report into a mention"
+        );
+        assert_eq!(
+            roles[6],
+            LineRole::Mention,
+            "a Related section only mentions"
+        );
     }
-
 }
