@@ -279,6 +279,20 @@ fn write_json_file(path: &Path, value: &impl serde::Serialize) -> anyhow::Result
     Ok(())
 }
 
+/// Streams JSON to stdout; a closed pipe (`| head`) is not an error.
+fn write_json_stdout(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let out = std::io::stdout().lock();
+    let mut w = std::io::BufWriter::with_capacity(256 * 1024, out);
+    let res = serde_json::to_writer_pretty(&mut w, value)
+        .map_err(std::io::Error::from)
+        .and_then(|_| w.write_all(b"\n"))
+        .and_then(|_| w.flush());
+    match res {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match output {
         Some(p) => std::fs::write(p, text)
@@ -353,12 +367,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             // A large JSON report goes straight to its file: building the text first would
             // hold it (and its growth) in memory on top of the runs.
-            if format == ScanFormat::Json
-                && !redact
-                && let Some(path) = output.as_deref()
-            {
+            if format == ScanFormat::Json && !redact {
                 let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                write_json_file(path, &doc)?;
+                match output.as_deref() {
+                    Some(path) => write_json_file(path, &doc)?,
+                    None => write_json_stdout(&doc)?,
+                }
                 return Ok(exit_for(&res, fail_on));
             }
             let text = match format {

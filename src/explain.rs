@@ -97,7 +97,7 @@ pub fn render(run: &Run, now: i64, rules: &RuleSet, verbose: bool) -> String {
         .sources
         .log
         .as_ref()
-        .and_then(|p| std::fs::File::open(p).ok())
+        .and_then(|p| std::fs::File::open(&**p).ok())
         .and_then(|f| parse_log(f).ok());
     match &parsed {
         None => {
@@ -213,7 +213,7 @@ pub fn render(run: &Run, now: i64, rules: &RuleSet, verbose: bool) -> String {
             for e in &f.evidence {
                 let at = match e.line {
                     Some(l) => format!("{}:{l}", e.file),
-                    None => e.file.clone(),
+                    None => e.file.to_string(),
                 };
                 let _ = writeln!(o, "      {at}: {}", e.text);
             }

@@ -154,13 +154,17 @@ impl Workspace {
 /// A line of a file, cited as evidence.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct LineRef {
-    /// File path.
-    pub file: String,
+    /// File path (shared: every line cited from one file points at one string).
+    pub file: SharedPath,
     /// 1-based line, when known.
     pub line: Option<u64>,
     /// The text, capped.
     pub text: String,
 }
+
+/// A file path held once and shared by every reference to it: a large scan keeps many runs,
+/// each citing its files several times.
+pub type SharedPath = std::sync::Arc<str>;
 
 /// Longest evidence text kept, in characters.
 pub const EVIDENCE_CHARS: usize = 240;
@@ -189,11 +193,11 @@ pub struct Finding {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Sources {
     /// `state.json`, when it had an entry for this job.
-    pub index: Option<String>,
+    pub index: Option<SharedPath>,
     /// The job JSON.
-    pub record: Option<String>,
+    pub record: Option<SharedPath>,
     /// The job log.
-    pub log: Option<String>,
+    pub log: Option<SharedPath>,
 }
 
 /// One run, summarised.
@@ -265,7 +269,7 @@ pub struct Run {
     /// Which scan root and which data tree (the folder holding `state/` or
     /// `codex-companion/`) the run came from; decides whether two layouts are one machine's.
     #[serde(skip)]
-    pub origin: (usize, String),
+    pub origin: (usize, SharedPath),
     /// Signatures, most severe first (filled by classification).
     pub findings: Vec<Finding>,
 }

@@ -8,7 +8,8 @@ use crate::log::{self, LineKind, LogGrammar, SCOPE_ERROR, SCOPE_OUTPUT, ScopeSet
 use crate::record::{self, JobRecord, Status};
 use crate::rules::RuleSet;
 use crate::run::{
-    self, EVIDENCE_CHARS, Finding, LineRef, Outcome, Platform, Run, Sources, Workspace, cap_text,
+    self, EVIDENCE_CHARS, Finding, LineRef, Outcome, Platform, Run, SharedPath, Sources, Workspace,
+    cap_text,
 };
 use crate::timefmt::{Millis, format_iso, human_span};
 use crate::versions::{self, VersionFacts};
@@ -95,11 +96,13 @@ struct DirContext {
     dir: StateDir,
     workspace: Workspace,
     broker_platform: Option<Platform>,
-    index_path: Option<PathBuf>,
+    /// The index file as cited in runs.
+    index_shared: Option<SharedPath>,
+    /// The data tree the directory belongs to (see `Run::origin`).
+    origin: SharedPath,
 }
 
 struct JobTask {
-    ctx: usize,
     id: String,
     files: JobFiles,
     index_entry: Option<JobRecord>,
@@ -113,76 +116,34 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
     let files_read = AtomicU64::new(0);
     let bytes_read = AtomicU64::new(0);
 
-    let mut contexts = Vec::new();
-    let mut tasks = Vec::new();
-    for mut dir in found.state_dirs {
-        let mut w = Vec::new();
-        let index = match &dir.index {
-            Some(p) => {
-                files_read.fetch_add(1, Ordering::Relaxed);
-                record::read_index(p, &mut w)
-            }
-            None => record::Index::default(),
-        };
-        let broker_platform = dir.broker.as_ref().and_then(|b| {
-            files_read.fetch_add(1, Ordering::Relaxed);
-            broker_platform(b, &mut w)
-        });
-        warnings.extend(w);
-        let name = dir.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let workspace = if dir.root_kind == StateRoot::PerRun {
-            Workspace {
-                slug: name.to_string(),
-                hash: None,
-                root: None,
-            }
-        } else {
-            Workspace::from_dir_name(name)
-        };
-        let mut ids: Vec<String> = dir.jobs.keys().cloned().collect();
-        for id in &index.order {
-            if !dir.jobs.contains_key(id) {
-                ids.push(id.clone());
-            }
-        }
-        if let Some(only) = &dir.only {
-            ids.retain(|i| only.contains(i));
-        }
-        let ctx = contexts.len();
-        let mut entries = index.entries;
-        for id in ids {
-            tasks.push(JobTask {
-                ctx,
-                // Moved, not cloned: the task owns its files until it is read.
-                files: dir.jobs.remove(&id).unwrap_or_default(),
-                index_entry: entries.remove(&id),
-                id,
-            });
-        }
-        contexts.push(DirContext {
-            index_path: dir.index.clone(),
-            dir,
-            workspace,
-            broker_platform,
-        });
-    }
-
-    let bar = progress_bar(opts.progress, tasks.len() as u64);
-    let mut work = || {
-        // Consumed: a task (its index entry, its paths) is dropped once its run is read.
-        std::mem::take(&mut tasks)
-            .into_par_iter()
-            .filter_map(|mut t| {
-                let mut w = Vec::new();
-                let ctx = &contexts[t.ctx];
-                let r = read_run(&mut t, ctx, rules, opts, &mut w, &files_read, &bytes_read);
-                if !w.is_empty() {
-                    warnings.extend(w);
-                }
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
-                r.map(|r| classify_early(r, rules, opts.now))
+    // One state directory at a time per worker: its index is read, its jobs are read and
+    // classified, and only their summaries are kept. Nothing of a directory waits in memory
+    // for its turn (the index entries of every job would otherwise be held at once).
+    let dirs = found.state_dirs;
+    let bar = progress_bar(
+        opts.progress,
+        dirs.iter().map(|d| d.jobs.len() as u64).sum(),
+    );
+    let work = || {
+        dirs.into_par_iter()
+            .flat_map_iter(|dir| {
+                let (ctx, tasks) = prepare_dir(dir, &warnings, &files_read);
+                let runs: Vec<(Run, Option<Vec<Finding>>)> = tasks
+                    .into_par_iter()
+                    .filter_map(|mut t| {
+                        let mut w = Vec::new();
+                        let r =
+                            read_run(&mut t, &ctx, rules, opts, &mut w, &files_read, &bytes_read);
+                        if !w.is_empty() {
+                            warnings.extend(w);
+                        }
+                        if let Some(b) = &bar {
+                            b.inc(1);
+                        }
+                        r.map(|r| classify_early(r, rules, opts.now))
+                    })
+                    .collect();
+                runs
             })
             .collect::<Vec<(Run, Option<Vec<Finding>>)>>()
     };
@@ -240,6 +201,76 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
     }
 }
 
+/// Reads a state directory's index and broker file and lists its jobs (files and index
+/// entries, merged by id).
+fn prepare_dir(
+    mut dir: StateDir,
+    warnings: &Warnings,
+    files_read: &AtomicU64,
+) -> (DirContext, Vec<JobTask>) {
+    let mut w = Vec::new();
+    let index = match &dir.index {
+        Some(p) => {
+            files_read.fetch_add(1, Ordering::Relaxed);
+            record::read_index(p, &mut w)
+        }
+        None => record::Index::default(),
+    };
+    let broker_platform = dir.broker.as_ref().and_then(|b| {
+        files_read.fetch_add(1, Ordering::Relaxed);
+        broker_platform(b, &mut w)
+    });
+    warnings.extend(w);
+    let name = dir.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let workspace = if dir.root_kind == StateRoot::PerRun {
+        Workspace {
+            slug: name.to_string(),
+            hash: None,
+            root: None,
+        }
+    } else {
+        Workspace::from_dir_name(name)
+    };
+    let mut ids: Vec<String> = dir.jobs.keys().cloned().collect();
+    for id in &index.order {
+        if !dir.jobs.contains_key(id) {
+            ids.push(id.clone());
+        }
+    }
+    if let Some(only) = &dir.only {
+        ids.retain(|i| only.contains(i));
+    }
+    let mut entries = index.entries;
+    let tasks = ids
+        .into_iter()
+        .map(|id| JobTask {
+            // Moved, not cloned: the task owns its files until it is read.
+            files: dir.jobs.remove(&id).unwrap_or_default(),
+            index_entry: entries.remove(&id),
+            id,
+        })
+        .collect();
+    let origin: SharedPath = dir
+        .path
+        .parent()
+        .and_then(Path::parent)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+        .into();
+    let index_shared = dir
+        .index
+        .as_ref()
+        .map(|p| SharedPath::from(p.display().to_string()));
+    let ctx = DirContext {
+        index_shared,
+        origin,
+        dir,
+        workspace,
+        broker_platform,
+    };
+    (ctx, tasks)
+}
+
 /// Classifies a run as soon as it is read, so its raw hits and their lines (the bulk of a
 /// run in memory) are dropped before the next runs are read. Whether its workspace is split
 /// is only known once every run is read: the findings for a split workspace are kept too,
@@ -274,7 +305,7 @@ fn progress_bar(wanted: bool, total: u64) -> Option<indicatif::ProgressBar> {
 /// roots (the default roots, or several paths given). One given folder holding many unpacked
 /// trees is many machines, so its trees are not paired with each other.
 fn split_workspaces<'r>(runs: impl Iterator<Item = &'r Run>) -> std::collections::HashSet<String> {
-    type Origins<'a> = Vec<&'a (usize, String)>;
+    type Origins<'a> = Vec<&'a (usize, SharedPath)>;
     let mut by_hash: HashMap<&str, (Origins, Origins)> = HashMap::new();
     for r in runs {
         if let Some(h) = &r.workspace.hash {
@@ -331,7 +362,7 @@ impl<'a> Collect<'a> {
     }
 
     /// Checks one line of text in the given scopes; cites `file:line` on a hit.
-    fn check(&mut self, text: &[u8], scopes: ScopeSet, file: &str, line: Option<u64>) {
+    fn check(&mut self, text: &[u8], scopes: ScopeSet, file: &SharedPath, line: Option<u64>) {
         let mut found = std::mem::take(&mut self.found);
         found.clear();
         self.rules
@@ -342,7 +373,7 @@ impl<'a> Collect<'a> {
             let v = self.lines.entry(p).or_default();
             if v.len() < LINES_PER_PATTERN {
                 v.push(LineRef {
-                    file: file.to_string(),
+                    file: file.clone(),
                     line,
                     text: cap_text(&String::from_utf8_lossy(text), EVIDENCE_CHARS),
                 });
@@ -352,7 +383,7 @@ impl<'a> Collect<'a> {
     }
 
     /// Checks every line of a record field.
-    fn check_field(&mut self, value: &str, scopes: ScopeSet, file: &str, line: Option<u64>) {
+    fn check_field(&mut self, value: &str, scopes: ScopeSet, file: &SharedPath, line: Option<u64>) {
         self.facts.observe(value.as_bytes());
         // Fields are read in scan scopes only: without a scan literal no line can match.
         if self
@@ -387,7 +418,12 @@ struct LogFacts {
     truncated: Vec<u64>,
 }
 
-fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(LogFacts, u64)> {
+fn scan_log(
+    path: &Path,
+    display: &SharedPath,
+    c: &mut Collect<'_>,
+    w: &mut Vec<Warning>,
+) -> Option<(LogFacts, u64)> {
     let file = match open_regular(path) {
         Ok(f) => f,
         Err(e) => {
@@ -395,7 +431,6 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
             return None;
         }
     };
-    let display = path.display().to_string();
     let mut g = LogGrammar::new();
     let mut lf = LogFacts::default();
     let matcher = &c.rules.matcher;
@@ -447,7 +482,7 @@ fn scan_log(path: &Path, c: &mut Collect<'_>, w: &mut Vec<Warning>) -> Option<(L
             let hit = cand.is_some_and(|c| c <= line_end);
             if hit || unfiltered {
                 c.facts.observe(info.text);
-                c.check(info.text, info.scopes, &display, Some(number));
+                c.check(info.text, info.scopes, display, Some(number));
             } else if version_cand.is_some_and(|v| v <= line_end) {
                 observe_versions(c, line, info.text);
             }
@@ -638,13 +673,17 @@ fn read_run(
     }
 
     // Record fields, in their scopes.
-    let rec_file = t
+    let record_shared: Option<SharedPath> = t
         .files
         .record
         .as_ref()
+        .map(|p| p.display().to_string().into());
+    let log_shared: Option<SharedPath> =
+        t.files.log.as_ref().map(|p| p.display().to_string().into());
+    let rec_file: SharedPath = record_shared
+        .clone()
         .filter(|_| from_file)
-        .or(ctx.index_path.as_ref().filter(|_| had_index))
-        .map(|p| p.display().to_string())
+        .or(ctx.index_shared.clone().filter(|_| had_index))
         .unwrap_or_default();
     let key_line = |k: &str| {
         if from_file {
@@ -693,12 +732,12 @@ fn read_run(
     // The log, in one pass.
     let log_facts = t.files.log.as_ref().and_then(|p| {
         files_read.fetch_add(1, Ordering::Relaxed);
-        let (lf, bytes) = scan_log(p, &mut c, w)?;
+        let (lf, bytes) = scan_log(p, log_shared.as_ref()?, &mut c, w)?;
         bytes_read.fetch_add(bytes, Ordering::Relaxed);
         Some(lf)
     });
     let lf = log_facts.unwrap_or_default();
-    let log_display = t.files.log.as_ref().map(|p| p.display().to_string());
+    let log_display = log_shared;
 
     // `last`-scope patterns read only the last entry.
     if let Some((line, text)) = &lf.last_entry {
@@ -852,25 +891,13 @@ fn read_run(
         }),
         decisive,
         sources: Sources {
-            index: ctx
-                .index_path
-                .as_ref()
-                .filter(|_| had_index)
-                .map(|p| p.display().to_string()),
-            record: t.files.record.as_ref().map(|p| p.display().to_string()),
+            index: ctx.index_shared.clone().filter(|_| had_index),
+            record: record_shared,
             log: log_display,
         },
         hits: c.hits,
         hit_lines: c.lines,
-        origin: (
-            ctx.dir.scan_root,
-            ctx.dir
-                .path
-                .parent()
-                .and_then(Path::parent)
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-        ),
+        origin: (ctx.dir.scan_root, ctx.origin.clone()),
         findings: Vec::new(),
     })
 }

@@ -148,7 +148,7 @@ pub fn render(res: &ScanResult) -> String {
             if let Some(l) = line {
                 let at = match l.line {
                     Some(n) => format!("{}:{n}", l.file),
-                    None => l.file.clone(),
+                    None => l.file.to_string(),
                 };
                 let _ = writeln!(o, "    {at}");
                 let _ = writeln!(o, "      {}", l.text);

@@ -178,9 +178,20 @@ pub struct ClusterDoc {
     pub matrix: Vec<MatrixRow>,
 }
 
+/// The runs of a document, turned into [`RunDoc`]s one at a time while serialising: a
+/// second copy of every run would double a large scan's memory.
+#[derive(Debug)]
+pub struct RunsDoc<'a>(pub &'a [Run]);
+
+impl Serialize for RunsDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(run_doc))
+    }
+}
+
 /// The whole document.
 #[derive(Debug, Serialize)]
-pub struct Document {
+pub struct Document<'a> {
     /// Layout version.
     pub schema_version: u32,
     /// Tool.
@@ -194,7 +205,7 @@ pub struct Document {
     /// Warnings.
     pub warnings: Vec<Warning>,
     /// Runs.
-    pub runs: Vec<RunDoc>,
+    pub runs: RunsDoc<'a>,
     /// Clusters.
     pub clusters: Vec<ClusterDoc>,
 }
@@ -238,16 +249,16 @@ pub fn run_doc(r: &Run) -> RunDoc {
             .flat_map(|f| {
                 f.evidence.iter().map(|e| EvidenceDoc {
                     signature: f.signature.clone(),
-                    file: e.file.clone(),
+                    file: e.file.to_string(),
                     line: e.line,
                     text: e.text.clone(),
                 })
             })
             .collect(),
         source: SourceDoc {
-            index: r.sources.index.clone(),
-            record: r.sources.record.clone(),
-            log: r.sources.log.clone(),
+            index: r.sources.index.as_deref().map(str::to_string),
+            record: r.sources.record.as_deref().map(str::to_string),
+            log: r.sources.log.as_deref().map(str::to_string),
         },
     }
 }
@@ -278,7 +289,7 @@ pub fn cluster_doc(c: &Cluster) -> ClusterDoc {
 }
 
 /// The document for a scan result.
-pub fn document(res: &ScanResult, rules: &RuleSet, generated_at: Millis) -> Document {
+pub fn document<'a>(res: &'a ScanResult, rules: &RuleSet, generated_at: Millis) -> Document<'a> {
     Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -298,7 +309,7 @@ pub fn document(res: &ScanResult, rules: &RuleSet, generated_at: Millis) -> Docu
             workspaces: res.scanned.workspaces,
         },
         warnings: res.warnings.clone(),
-        runs: res.runs.iter().map(run_doc).collect(),
+        runs: RunsDoc(&res.runs),
         clusters: res.clusters.iter().map(cluster_doc).collect(),
     }
 }

@@ -18,6 +18,7 @@ use crate::log::{SCOPE_COMMAND, SCOPE_ERROR, SCOPE_LOG, SCOPE_OUTPUT, ScopeSet};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
+use std::sync::OnceLock;
 
 /// Free text (`triage match`): a scope bit no job line has.
 pub const SCOPE_TEXT: ScopeSet = 16;
@@ -36,6 +37,8 @@ const DFA_LITERAL_BYTES: usize = 64 * 1024;
 pub const MIN_LITERAL: usize = 3;
 /// Compiled size limit of one pattern (hostile rule files must not exhaust memory).
 pub const REGEX_SIZE_LIMIT: usize = 2 << 20;
+/// Lazy-DFA cache of one pattern's regex, per thread.
+pub const REGEX_DFA_CACHE: usize = 64 << 10;
 
 /// One pattern to compile.
 #[derive(Debug, Clone)]
@@ -91,7 +94,10 @@ pub struct Matcher {
     /// Literals of the patterns that read job lines and record fields.
     scan: Option<Prefilter>,
     unfiltered: Vec<u32>,
-    regexes: Vec<Regex>,
+    /// Compiled on first use: most patterns never see a candidate line in a scan, and the
+    /// compiled forms of a few hundred regexes are most of a rule set's memory.
+    regexes: Vec<OnceLock<Regex>>,
+    sources: Vec<(String, bool)>,
     masks: Vec<ScopeSet>,
     literals: Vec<Option<Vec<u8>>>,
 }
@@ -101,7 +107,10 @@ pub fn compile_regex(src: &str, case_insensitive: bool) -> Result<Regex, String>
     RegexBuilder::new(src)
         .case_insensitive(case_insensitive)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        // Each regex keeps a lazy-DFA cache per thread, and there are hundreds of them; they
+        // only ever verify one short candidate line, so a small cache costs no speed and keeps
+        // peak memory flat however large the corpus.
+        .dfa_size_limit(REGEX_DFA_CACHE)
         .build()
         .map_err(|e| e.to_string())
 }
@@ -155,6 +164,28 @@ fn fixed_bytes(h: &Hir) -> Option<Vec<u8>> {
     }
 }
 
+/// Most variants a run of fixed text may grow to through small classes.
+const MAX_VARIANTS: usize = 16;
+
+/// The members of a class of two to four characters (other than one letter in two cases,
+/// which [`fixed_bytes`] folds), as byte strings.
+fn small_class(h: &Hir) -> Option<Vec<Vec<u8>>> {
+    let members: Vec<Vec<u8>> = match h.kind() {
+        HirKind::Class(Class::Unicode(c)) => {
+            let chars: Vec<char> = c.iter().flat_map(|r| r.start()..=r.end()).take(5).collect();
+            chars.iter().map(|ch| ch.to_string().into_bytes()).collect()
+        }
+        HirKind::Class(Class::Bytes(c)) => c
+            .iter()
+            .flat_map(|r| r.start()..=r.end())
+            .take(5)
+            .map(|b| vec![b])
+            .collect(),
+        _ => return None,
+    };
+    (2..=4).contains(&members.len()).then_some(members)
+}
+
 fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
     match h.kind() {
         HirKind::Literal(_) | HirKind::Class(_) => fixed_bytes(h).map(|b| vec![b]),
@@ -167,22 +198,37 @@ fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
                     best = Some(cand);
                 }
             };
-            let mut run: Vec<u8> = Vec::new();
+            // The current run of fixed text, as a small set of variants: a class such as
+            // `[ _-]` between two words multiplies it (`a b`, `a_b`, `a-b`) instead of
+            // cutting it, so the prefilter looks for both words together.
+            let mut run: Vec<Vec<u8>> = vec![Vec::new()];
+            let flush = |run: &mut Vec<Vec<u8>>, consider: &mut dyn FnMut(Vec<Vec<u8>>)| {
+                if run.iter().all(|v| !v.is_empty()) {
+                    consider(std::mem::replace(run, vec![Vec::new()]));
+                } else {
+                    *run = vec![Vec::new()];
+                }
+            };
             for s in subs {
                 if let Some(b) = fixed_bytes(s) {
-                    run.extend(b);
+                    run.iter_mut().for_each(|v| v.extend_from_slice(&b));
                     continue;
                 }
-                if !run.is_empty() {
-                    consider(vec![std::mem::take(&mut run)]);
+                if let Some(members) = small_class(s)
+                    && run.len() * members.len() <= MAX_VARIANTS
+                {
+                    run = run
+                        .iter()
+                        .flat_map(|v| members.iter().map(move |m| [v.as_slice(), m].concat()))
+                        .collect();
+                    continue;
                 }
+                flush(&mut run, &mut consider);
                 if let Some(set) = required(s) {
                     consider(set);
                 }
             }
-            if !run.is_empty() {
-                consider(vec![run]);
-            }
+            flush(&mut run, &mut consider);
             best
         }
         HirKind::Alternation(subs) => {
@@ -211,7 +257,9 @@ impl Matcher {
         let mut index: std::collections::HashMap<Vec<u8>, (usize, Option<usize>)> =
             std::collections::HashMap::new();
         for (i, p) in patterns.iter().enumerate() {
-            regexes.push(compile_regex(&p.regex, p.case_insensitive).map_err(|e| (i, e))?);
+            // Validate now (the compiled form is dropped at once), compile for use later.
+            compile_regex(&p.regex, p.case_insensitive).map_err(|e| (i, e))?;
+            regexes.push(OnceLock::new());
             if p.scope_mask == 0 {
                 literals.push(None);
                 continue;
@@ -251,6 +299,10 @@ impl Matcher {
             scan: Prefilter::build(scan).map_err(|e| (usize::MAX, e))?,
             unfiltered,
             regexes,
+            sources: patterns
+                .iter()
+                .map(|p| (p.regex.clone(), p.case_insensitive))
+                .collect(),
             masks: patterns.iter().map(|p| p.scope_mask).collect(),
             literals,
         })
@@ -314,7 +366,7 @@ impl Matcher {
         seen.dedup();
         for &p in seen.iter() {
             let p = p as usize;
-            if self.masks[p] & scopes != 0 && self.regexes[p].is_match(text) {
+            if self.masks[p] & scopes != 0 && self.regex(p).is_match(text) {
                 found(p);
             }
         }
@@ -322,12 +374,19 @@ impl Matcher {
 
     /// Whether one pattern's regex matches `text` (no scope check; for `last`).
     pub fn is_match(&self, pattern: usize, text: &[u8]) -> bool {
-        self.regexes[pattern].is_match(text)
+        self.regex(pattern).is_match(text)
     }
 
     /// The compiled regex of a pattern (for captures).
     pub fn regex(&self, pattern: usize) -> &Regex {
-        &self.regexes[pattern]
+        self.regexes[pattern].get_or_init(|| {
+            let (src, ci) = &self.sources[pattern];
+            // It compiled when the matcher was built; should it ever not, match nothing
+            // rather than panic in the middle of a scan.
+            compile_regex(src, *ci).unwrap_or_else(|_| {
+                Regex::new(r"[^\s\S]").unwrap_or_else(|_| unreachable!("a constant regex compiles"))
+            })
+        })
     }
 }
 
@@ -366,6 +425,15 @@ mod tests {
         assert_eq!(
             lits(r"exit (-1|4294967295)", false),
             Some(vec!["exit ".into()])
+        );
+        assert_eq!(
+            lits(r"(?i)session[ _-]worker \d+", false),
+            Some(vec![
+                "session worker ".into(),
+                "session-worker ".into(),
+                "session_worker ".into()
+            ]),
+            "a small class multiplies the run instead of cutting it"
         );
     }
 
