@@ -207,6 +207,18 @@ pub fn main() -> i32 {
     }
 }
 
+/// Every problem of an invalid rule set, on stderr.
+fn print_rule_problems(problems: &[rules::RuleProblem]) {
+    let n = problems.len();
+    eprintln!(
+        "triage: invalid rules ({n} problem{}):",
+        if n == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        eprintln!("  {p}");
+    }
+}
+
 fn load_rules(r: &RuleArgs, extra: &[PathBuf]) -> Result<RuleSet, i32> {
     let mut dirs = r.rules.clone();
     dirs.extend(extra.iter().cloned());
@@ -217,14 +229,7 @@ fn load_rules(r: &RuleArgs, extra: &[PathBuf]) -> Result<RuleSet, i32> {
     match RuleSet::load(&src) {
         Ok(set) => Ok(set),
         Err(problems) => {
-            eprintln!(
-                "triage: invalid rules ({} problem{}):",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            for p in &problems {
-                eprintln!("  {p}");
-            }
+            print_rule_problems(&problems);
             Err(EXIT_USAGE)
         }
     }
@@ -594,14 +599,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                     Ok(EXIT_OK)
                 }
                 Err(problems) => {
-                    eprintln!(
-                        "triage: invalid rules ({} problem{}):",
-                        problems.len(),
-                        if problems.len() == 1 { "" } else { "s" }
-                    );
-                    for p in &problems {
-                        eprintln!("  {p}");
-                    }
+                    print_rule_problems(&problems);
                     Ok(EXIT_USAGE)
                 }
             }

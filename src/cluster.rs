@@ -54,8 +54,10 @@ pub struct Cluster {
     /// Run ids, oldest first.
     pub runs: Vec<String>,
     /// Earliest creation time.
+    #[serde(serialize_with = "crate::timefmt::serialize_iso_opt")]
     pub first_seen: Option<Millis>,
     /// Latest activity.
+    #[serde(serialize_with = "crate::timefmt::serialize_iso_opt")]
     pub last_seen: Option<Millis>,
     /// Plugin versions seen.
     pub plugin_versions: Vec<String>,

@@ -48,6 +48,17 @@ pub fn format_iso(ms: Millis) -> String {
     }
 }
 
+/// Serialises an optional time as the plugin's ISO form (for `#[serde(serialize_with)]`).
+pub fn serialize_iso_opt<S: serde::Serializer>(
+    t: &Option<Millis>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&format_iso(*t)),
+        None => s.serialize_none(),
+    }
+}
+
 /// Parses a duration such as `90s`, `30m`, `12h`, `7d`, `2w`, `1h30m` or `500ms` into
 /// milliseconds. A bare number is seconds.
 pub fn parse_duration(s: &str) -> Result<Millis, String> {

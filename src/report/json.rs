@@ -2,9 +2,8 @@
 //! and `export --format json`. Field names are a contract with users' scripts: extend, never
 //! rename; bump `SCHEMA_VERSION` on a breaking change. The schema is `schema/export.schema.json`.
 
-use crate::cluster::{Cluster, MatrixRow, RelatedRef};
+use crate::cluster::Cluster;
 use crate::rules::RuleSet;
-use crate::rules::model::Affected;
 use crate::run::{LineRef, Run};
 use crate::scan::ScanResult;
 use crate::timefmt::{Millis, format_iso};
@@ -135,49 +134,6 @@ pub struct RunDoc {
     pub source: SourceDoc,
 }
 
-/// One cluster.
-#[derive(Debug, Serialize)]
-pub struct ClusterDoc {
-    /// Id.
-    pub id: String,
-    /// Signature.
-    pub signature: Option<String>,
-    /// Title.
-    pub title: String,
-    /// Family.
-    pub family: Option<String>,
-    /// Severity.
-    pub severity: String,
-    /// Runs.
-    pub count: u64,
-    /// Run ids.
-    pub runs: Vec<String>,
-    /// First seen.
-    pub first_seen: Option<String>,
-    /// Last seen.
-    pub last_seen: Option<String>,
-    /// Plugin versions.
-    pub plugin_versions: Vec<String>,
-    /// CLI versions.
-    pub cli_versions: Vec<String>,
-    /// Platforms.
-    pub platforms: Vec<String>,
-    /// Workspaces.
-    pub workspaces: Vec<String>,
-    /// References.
-    pub references: Vec<String>,
-    /// Related.
-    pub related: Vec<RelatedRef>,
-    /// Fix.
-    pub fix: Option<String>,
-    /// Cause.
-    pub description: Option<String>,
-    /// Affected versions as the rule states them.
-    pub affected: Option<Affected>,
-    /// Bisection matrix: runs per plugin version × CLI version × platform.
-    pub matrix: Vec<MatrixRow>,
-}
-
 /// The runs of a document, turned into [`RunDoc`]s one at a time while serialising: a
 /// second copy of every run would double a large scan's memory.
 #[derive(Debug)]
@@ -207,7 +163,8 @@ pub struct Document<'a> {
     /// Runs.
     pub runs: RunsDoc<'a>,
     /// Clusters.
-    pub clusters: Vec<ClusterDoc>,
+    /// Clusters, serialised as they are (times as ISO strings).
+    pub clusters: &'a [Cluster],
 }
 
 fn iso(t: Option<Millis>) -> Option<String> {
@@ -263,31 +220,6 @@ pub fn run_doc(r: &Run) -> RunDoc {
     }
 }
 
-/// One cluster as JSON.
-pub fn cluster_doc(c: &Cluster) -> ClusterDoc {
-    ClusterDoc {
-        id: c.id.clone(),
-        signature: c.signature.clone(),
-        title: c.title.clone(),
-        family: c.family.clone(),
-        severity: c.severity.as_str().into(),
-        count: c.count,
-        runs: c.runs.clone(),
-        first_seen: iso(c.first_seen),
-        last_seen: iso(c.last_seen),
-        plugin_versions: c.plugin_versions.clone(),
-        cli_versions: c.cli_versions.clone(),
-        platforms: c.platforms.clone(),
-        workspaces: c.workspaces.clone(),
-        references: c.references.clone(),
-        related: c.related.clone(),
-        fix: c.fix.clone(),
-        description: c.description.clone(),
-        affected: c.affected.clone(),
-        matrix: c.matrix.clone(),
-    }
-}
-
 /// The document for a scan result.
 pub fn document<'a>(res: &'a ScanResult, rules: &RuleSet, generated_at: Millis) -> Document<'a> {
     Document {
@@ -310,6 +242,6 @@ pub fn document<'a>(res: &'a ScanResult, rules: &RuleSet, generated_at: Millis) 
         },
         warnings: res.warnings.clone(),
         runs: RunsDoc(&res.runs),
-        clusters: res.clusters.iter().map(cluster_doc).collect(),
+        clusters: &res.clusters,
     }
 }
