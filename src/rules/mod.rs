@@ -257,7 +257,6 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
     let mut paths = Vec::new();
     for e in walkdir::WalkDir::new(dir)
         .follow_links(false)
-        .max_depth(8)
         .sort_by_file_name()
     {
         match e {
