@@ -105,27 +105,12 @@ const WORDS: [&str; 40] = [
     "mount",
     "tunnel",
 ];
-const FAMILIES: [&str; 14] = [
-    "spawn-install",
-    "windows-shell",
-    "sandbox",
-    "hang-job-state",
-    "claude-integration",
-    "app-server",
-    "broker",
-    "auth",
-    "limits",
-    "models",
-    "network",
-    "review-output",
-    "git",
-    "transfer",
-];
 
 /// Synthesized rule `i` (as `scripts/bench.sh` writes it).
 fn synthetic_rule(i: usize) -> (String, String) {
     let w = |k: usize| WORDS[k % WORDS.len()];
-    let fam = FAMILIES[i % FAMILIES.len()];
+    let families = triage::rules::model::FAMILIES;
+    let fam = families[i % families.len()];
     let id = format!("synthetic-{i:03}");
     let text = format!(
         r#"id = "{id}"
