@@ -32,15 +32,7 @@ fn sample_scan_reports_every_outcome_and_layout() {
             .find(|(id, _)| id.ends_with(suffix))
             .unwrap_or_else(|| panic!("no run *{suffix}"))
             .1;
-        (
-            r["outcome"].as_str().unwrap().to_string(),
-            r["signatures"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s.as_str().unwrap().to_string())
-                .collect(),
-        )
+        (r["outcome"].as_str().unwrap().to_string(), signatures(r))
     };
     assert_eq!(
         outcome("ok0001"),

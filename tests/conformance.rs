@@ -225,12 +225,7 @@ fn failure_corpus_labels_are_reproduced_exactly() {
             .map(|r| {
                 (
                     r["id"].as_str().unwrap().to_string(),
-                    r["signatures"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|s| s.as_str().unwrap().to_string())
-                        .collect(),
+                    signatures(r).into_iter().collect(),
                 )
             })
             .collect();

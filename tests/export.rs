@@ -5,6 +5,9 @@
 //! The corpora live in `../shared/corpus` relative to the repository root; tests that need
 //! them skip with a message when they are absent.
 
+mod common;
+use common::{corpus, root as repo};
+
 use assert_cmd::cargo::cargo_bin_cmd;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde_json::Value;
@@ -13,24 +16,6 @@ use std::sync::LazyLock;
 
 /// A fixed reference time, so that stalled/in-progress decisions cannot drift between runs.
 const NOW: &str = "2026-11-26T14:00:00.000Z";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `../shared/corpus/<name>`, or `None` (with a message) when the corpus is not checked out.
-fn corpus(name: &str) -> Option<PathBuf> {
-    let p = repo().join("../shared/corpus").join(name);
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: corpus {} not found (expected next to the repository)",
-            p.display()
-        );
-        None
-    }
-}
 
 static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     let text = std::fs::read_to_string(repo().join("schema/export.schema.json"))

@@ -42,3 +42,13 @@ pub fn json(args: &[&str]) -> serde_json::Value {
 
 /// The reference time used with the sample data.
 pub const SAMPLE_NOW: &str = "2026-11-24T10:05:00.000Z";
+
+/// The signature ids of a run in the JSON document, most severe first.
+pub fn signatures(run: &serde_json::Value) -> Vec<String> {
+    run["signatures"]
+        .as_array()
+        .expect("signatures is an array")
+        .iter()
+        .map(|s| s.as_str().expect("a signature id is a string").to_string())
+        .collect()
+}
