@@ -24,13 +24,6 @@ pub fn facts(run: &Run, now: Millis, workspace_split: bool) -> RunFacts<'_> {
     }
 }
 
-/// Fills `run.findings` (most severe first) and drops the raw hits.
-pub fn classify(run: &mut Run, rules: &RuleSet, now: Millis, workspace_split: bool) {
-    run.findings = findings(run, rules, now, workspace_split);
-    run.hits.clear();
-    run.hit_lines.clear();
-}
-
 /// The findings of `run` (most severe first), from its hits and facts.
 pub fn findings(run: &Run, rules: &RuleSet, now: Millis, workspace_split: bool) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -25,4 +25,5 @@ pub mod run;
 pub mod scan;
 pub mod timefmt;
 pub mod versions;
+pub mod vocab;
 pub mod warn;

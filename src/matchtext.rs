@@ -10,8 +10,8 @@
 use crate::log::split_timestamp;
 use crate::matchtext_support::{LineRole, analyse};
 use crate::rules::RuleSet;
-use crate::rules::matcher::SCOPE_ALL_TEXT;
 use crate::run::{EVIDENCE_CHARS, cap_text};
+use crate::vocab::SCOPE_ALL_TEXT;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

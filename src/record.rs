@@ -4,101 +4,14 @@
 //! `result`, `rendered`, `request`.
 
 use crate::timefmt::{Millis, parse_timestamp};
+use crate::vocab::{Kind, Status};
 use crate::warn::Warning;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
 
 /// Largest JSON file parsed; bigger ones are reported and left out (records are KiBs).
 pub const MAX_JSON_BYTES: u64 = 16 << 20;
-
-/// The plugin's job status.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Background task waiting for its worker.
-    Queued,
-    /// A process is (or was) running the job.
-    Running,
-    /// The turn completed (not necessarily the work).
-    Completed,
-    /// The runner threw or the turn did not complete.
-    Failed,
-    /// `/codex:cancel` ran.
-    Cancelled,
-    /// A value no plugin version writes.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl Status {
-    /// Parses the plugin's string.
-    pub fn parse(s: &str) -> Status {
-        match s {
-            "queued" => Status::Queued,
-            "running" => Status::Running,
-            "completed" => Status::Completed,
-            "failed" => Status::Failed,
-            "cancelled" => Status::Cancelled,
-            other => Status::Other(other.to_string()),
-        }
-    }
-
-    /// The plugin's string.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Queued => "queued",
-            Status::Running => "running",
-            Status::Completed => "completed",
-            Status::Failed => "failed",
-            Status::Cancelled => "cancelled",
-            Status::Other(s) => s,
-        }
-    }
-
-    /// Queued or running: the plugin still considers the job live.
-    pub fn is_active(&self) -> bool {
-        matches!(self, Status::Queued | Status::Running)
-    }
-}
-
-/// The kind of job.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// `/codex:rescue` and background tasks.
-    Task,
-    /// Native `/codex:review`.
-    Review,
-    /// `/codex:adversarial-review`.
-    AdversarialReview,
-    /// Unknown kind string.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl Kind {
-    /// Parses the plugin's string.
-    pub fn parse(s: &str) -> Kind {
-        match s {
-            "task" => Kind::Task,
-            "review" => Kind::Review,
-            "adversarial-review" => Kind::AdversarialReview,
-            other => Kind::Other(other.to_string()),
-        }
-    }
-
-    /// The plugin's string.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Kind::Task => "task",
-            Kind::Review => "review",
-            Kind::AdversarialReview => "adversarial-review",
-            Kind::Other(s) => s,
-        }
-    }
-}
 
 /// One job, merged from its index entry and its job file.
 #[derive(Debug, Clone, Default)]

@@ -1,76 +1,10 @@
 //! A run: one job, merged from its index entry, job file and log, with triage's own outcome
 //! and the facts a report needs. Runs are small summaries: a run's full text is never kept.
 
-use crate::discover::StateRoot;
-use crate::record::{Kind, Status};
-use crate::rules::model::Severity;
 use crate::timefmt::{Millis, human_span};
+use crate::vocab::{Kind, Outcome, Platform, Severity, StateRoot, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Triage's verdict on how a run ended (design-notes §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Completed (the turn; not necessarily the work).
-    Ok,
-    /// Failed.
-    Failed,
-    /// Cancelled by the user.
-    Cancelled,
-    /// Active, but its process is gone or nothing was logged for `--stall-after`.
-    Stalled,
-    /// Active and recently busy.
-    InProgress,
-}
-
-impl Outcome {
-    /// The JSON spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Failed => "failed",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Stalled => "stalled",
-            Outcome::InProgress => "in-progress",
-        }
-    }
-
-    /// Every outcome, in report order.
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Failed,
-        Outcome::Stalled,
-        Outcome::InProgress,
-        Outcome::Cancelled,
-        Outcome::Ok,
-    ];
-}
-
-/// The platform a run ran on, as far as its records tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// Windows.
-    Windows,
-    /// macOS.
-    Macos,
-    /// Linux.
-    Linux,
-    /// Windows Subsystem for Linux.
-    Wsl,
-}
-
-impl Platform {
-    /// The JSON spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Windows => "windows",
-            Platform::Macos => "macos",
-            Platform::Linux => "linux",
-            Platform::Wsl => "wsl",
-        }
-    }
-}
 
 /// Infers a platform from a path as the plugin recorded it (plugin-format §10).
 pub fn platform_of_path(p: &str) -> Option<Platform> {
@@ -286,11 +220,6 @@ impl Run {
             Some(t) => format!("{} ago", human_span(now - t)),
             None => "unknown time".into(),
         }
-    }
-
-    /// The most severe finding.
-    pub fn top_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
     }
 }
 

@@ -3,16 +3,18 @@
 
 use crate::classify;
 use crate::cluster::{self, Cluster};
-use crate::discover::{self, JobFiles, StateDir, StateRoot};
-use crate::log::{self, LineKind, LogGrammar, SCOPE_ERROR, SCOPE_OUTPUT, ScopeSet};
-use crate::record::{self, JobRecord, Status};
+use crate::discover::{self, JobFiles, StateDir};
+use crate::log::{self, LineKind, LogGrammar};
+use crate::record::{self, JobRecord};
 use crate::rules::RuleSet;
 use crate::run::{
-    self, EVIDENCE_CHARS, Finding, LineRef, Outcome, Platform, Run, SharedPath, Sources, Workspace,
-    cap_text,
+    self, EVIDENCE_CHARS, Finding, LineRef, Run, SharedPath, Sources, Workspace, cap_text,
 };
 use crate::timefmt::{Millis, format_iso, human_span};
 use crate::versions::{self, VersionFacts};
+use crate::vocab::{
+    Outcome, Platform, SCOPE_COMMAND, SCOPE_ERROR, SCOPE_OUTPUT, ScopeSet, StateRoot, Status,
+};
 use crate::warn::{Warning, Warnings};
 use memchr::memmem;
 use rayon::prelude::*;
@@ -469,7 +471,7 @@ fn scan_log(
                     } else if text == b"Turn failed." || text == b"Turn interrupted." {
                         lf.turn_failed = true;
                     }
-                    if info.scopes & log::SCOPE_COMMAND != 0 {
+                    if info.scopes & SCOPE_COMMAND != 0 {
                         observe_platform(&mut lf.platform, text);
                     }
                     if info.kind == LineKind::Entry {
@@ -994,7 +996,7 @@ pub fn needs_attention(r: &Run) -> bool {
     r.outcome != Outcome::Ok
         || r.findings
             .iter()
-            .any(|f| f.severity >= crate::rules::model::Severity::Low)
+            .any(|f| f.severity >= crate::vocab::Severity::Low)
 }
 
 /// The default roots, for the "nothing found" message.

@@ -7,13 +7,14 @@ pub mod model;
 pub mod selftest;
 pub mod template;
 
-use crate::log::{SCOPE_COMMAND, SCOPE_ERROR, SCOPE_LOG, SCOPE_OUTPUT, ScopeSet};
 use crate::timefmt::{Millis, parse_duration};
+use crate::vocab::Scope;
+use crate::vocab::ScopeSet;
 use condition::Expr;
-use matcher::{Matcher, PatternSource, SCOPE_TEXT};
-use model::{Presence, RuleFile, RuleStatus, Scope, StateSpec};
+use matcher::{Matcher, PatternSource};
+use model::{Presence, RuleFile, RuleStatus, StateSpec};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 mod builtin {
@@ -176,15 +177,7 @@ pub struct RuleSources {
 
 /// Scope bits a pattern scope accepts.
 pub fn scope_mask(s: Scope) -> ScopeSet {
-    match s {
-        Scope::Log => SCOPE_LOG,
-        Scope::Command => SCOPE_COMMAND,
-        Scope::Error => SCOPE_ERROR,
-        Scope::Output => SCOPE_OUTPUT,
-        Scope::Last => 0,
-        Scope::Any => SCOPE_LOG | SCOPE_COMMAND | SCOPE_ERROR | SCOPE_OUTPUT,
-        Scope::Text => SCOPE_TEXT,
-    }
+    s.mask()
 }
 
 /// Reads the rule files of the given sources: (display name, text). Unreadable files and
@@ -708,13 +701,6 @@ fn compile_rule(
         text_condition,
         when,
     })
-}
-
-/// Per-run pattern results, indexed by matcher pattern.
-#[derive(Debug, Clone, Default)]
-pub struct Hits {
-    /// Lines matched, per pattern id (sparse).
-    pub counts: BTreeMap<usize, u32>,
 }
 
 impl RuleSet {
