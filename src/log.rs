@@ -44,6 +44,14 @@ pub struct LineInfo<'a> {
     pub scopes: ScopeSet,
 }
 
+/// A consumer of classified log lines, the way ripgrep's searcher pushes matches into a
+/// `Sink`: the log pass reads each line once, runs it through the grammar and hands it to
+/// every sink (the outcome's log-ending facts, the command-line platform, …).
+pub trait LineSink {
+    /// One line, 1-based `number`, as the grammar classified it.
+    fn line(&mut self, number: u64, info: &LineInfo<'_>);
+}
+
 /// Kinds of block, by title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BlockClass {

@@ -58,6 +58,8 @@ pub struct JobRecord {
     pub request_model: Option<String>,
     /// The `result` payload.
     pub result: Option<Value>,
+    /// `write`: the task was allowed to edit files (`--write`).
+    pub write: Option<bool>,
 }
 
 /// Reads a field with the expected JSON type, warning on a wrong one.
@@ -114,6 +116,18 @@ impl FieldReader<'_> {
             other => {
                 let other = other.clone();
                 self.wrong_type(key, "a number", &other);
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, key: &str) -> Option<bool> {
+        match self.obj.get(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            other => {
+                let other = other.clone();
+                self.wrong_type(key, "a boolean", &other);
                 None
             }
         }
@@ -191,6 +205,7 @@ impl JobRecord {
                 Some(Value::Null) | None => None,
                 Some(v) => Some(v.clone()),
             },
+            write: r.bool("write"),
         }
     }
 
@@ -228,6 +243,7 @@ impl JobRecord {
             request_cwd: f.request_cwd.or(i.request_cwd),
             request_model: f.request_model.or(i.request_model),
             result: f.result.or(i.result),
+            write: f.write.or(i.write),
         }
     }
 }
@@ -273,6 +289,13 @@ pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
             return none(Vec::new());
         }
     };
+    parse_json(path, raw, warnings)
+}
+
+/// Parses the bytes of a JSON file read from `path` (or held in memory under that name),
+/// leniently: an empty or torn file is a warning and no value.
+pub fn parse_json(path: &Path, raw: Vec<u8>, warnings: &mut Vec<Warning>) -> JsonFile {
+    let none = |raw| JsonFile { value: None, raw };
     if raw.iter().all(u8::is_ascii_whitespace) {
         warnings.push(Warning::new(
             path,
