@@ -618,7 +618,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 });
                 Some(files.into_iter().map(|(n, _)| n).collect())
             };
-            let report = selftest::run(&set, only.as_deref());
+            let report = selftest::run(&set, only.as_deref(), &crate::testjob::Pipeline);
             print!("{}", report.render());
             Ok(if report.passed() {
                 EXIT_OK

@@ -27,6 +27,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod testjob;
 pub mod timefmt;
 pub mod versions;
 pub mod vocab;
