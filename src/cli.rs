@@ -6,7 +6,7 @@
 use crate::explain;
 use crate::matchtext;
 use crate::redact::Redactor;
-use crate::report;
+use crate::report::{self, out::Output};
 use crate::rules::{self, RuleSet, RuleSources, selftest, template};
 use crate::scan::{self, ScanOptions, ScanResult};
 use crate::timefmt;
@@ -260,7 +260,6 @@ fn emit_warnings(res: &ScanResult) {
     }
 }
 
-/// Writes to a file or stdout; a closed pipe is not an error.
 /// `EXIT_FINDINGS` when a finding is at or above `fail_on`.
 fn exit_for(res: &scan::ScanResult, fail_on: Option<Severity>) -> i32 {
     let failing = fail_on.is_some_and(|min| {
@@ -271,45 +270,9 @@ fn exit_for(res: &scan::ScanResult, fail_on: Option<Severity>) -> i32 {
     if failing { EXIT_FINDINGS } else { EXIT_OK }
 }
 
-/// Writes `value` as pretty JSON plus a newline, streamed (same bytes as `write_out` of
-/// `to_string_pretty`).
-fn write_json_file(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let cannot =
-        |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot write {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
-    let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
-    serde_json::to_writer_pretty(&mut w, value).map_err(|e| cannot(&e))?;
-    w.write_all(b"\n").map_err(|e| cannot(&e))?;
-    w.flush().map_err(|e| cannot(&e))?;
-    Ok(())
-}
-
-/// Streams JSON to stdout; a closed pipe (`| head`) is not an error.
-fn write_json_stdout(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let out = std::io::stdout().lock();
-    let mut w = std::io::BufWriter::with_capacity(256 * 1024, out);
-    let res = serde_json::to_writer_pretty(&mut w, value)
-        .map_err(std::io::Error::from)
-        .and_then(|_| w.write_all(b"\n"))
-        .and_then(|_| w.flush());
-    match res {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
-fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    match output {
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-                _ => Ok(()),
-            }
-        }
-    }
+/// Writes text to stdout; a closed pipe is not an error.
+fn write_out(text: &str) -> anyhow::Result<()> {
+    Output::Stdout.text(text)
 }
 
 /// When nothing was found at the default locations: say where we looked.
@@ -370,37 +333,14 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 eprint!("{msg}");
                 return Ok(EXIT_OK);
             }
-            // A large JSON report goes straight to its file: building the text first would
-            // hold it (and its growth) in memory on top of the runs.
-            if format == ScanFormat::Json && !redact {
-                let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                match output.as_deref() {
-                    Some(path) => write_json_file(path, &doc)?,
-                    None => write_json_stdout(&doc)?,
-                }
-                return Ok(exit_for(&res, fail_on));
-            }
-            let text = match format {
-                ScanFormat::Human => report::human::render(&res),
-                ScanFormat::Json => {
-                    let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                    serde_json::to_string_pretty(&doc)? + "\n"
-                }
-                ScanFormat::Ndjson => {
-                    let mut s = String::new();
-                    for r in &res.runs {
-                        s.push_str(&serde_json::to_string(&report::json::run_doc(r))?);
-                        s.push('\n');
-                    }
-                    s
-                }
+            let format = match format {
+                ScanFormat::Human => report::Format::Human,
+                ScanFormat::Json => report::Format::Json,
+                ScanFormat::Ndjson => report::Format::Ndjson,
             };
-            let text = if redact {
-                Redactor::from_env().redact(&text).into_owned()
-            } else {
-                text
-            };
-            write_out(output.as_deref(), &text)?;
+            let redactor = redact.then(Redactor::from_env);
+            let out = Output::from_flag(output.as_deref());
+            report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
             Ok(exit_for(&res, fail_on))
         }
         Command::Explain {
@@ -455,19 +395,13 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     .collect();
                 res.runs.retain(|r| keep.contains(&r.id));
             }
-            let text = match format {
-                ExportFormat::Json => {
-                    let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                    serde_json::to_string_pretty(&doc)? + "\n"
-                }
-                ExportFormat::Markdown => report::markdown::render(&res, &rules),
+            let format = match format {
+                ExportFormat::Json => report::Format::Json,
+                ExportFormat::Markdown => report::Format::Markdown,
             };
-            let text = if no_redact {
-                text
-            } else {
-                Redactor::from_env().redact(&text).into_owned()
-            };
-            write_out(output.as_deref(), &text)?;
+            let redactor = (!no_redact).then(Redactor::from_env);
+            let out = Output::from_flag(output.as_deref());
+            report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
             Ok(EXIT_OK)
         }
         Command::Match { file, format } => {
@@ -477,13 +411,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             let text = read_input(file.as_deref())?;
             let matches = matchtext::classify_text(&text, &rules);
-            let out = match format {
-                TextFormat::Json => {
-                    serde_json::to_string_pretty(&matchtext::json_doc(&matches))? + "\n"
+            match format {
+                TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
+                TextFormat::Human => {
+                    write_out(&report::text_match::render_human(&matches, &rules))?
                 }
-                TextFormat::Human => matchtext::render_human(&matches, &rules),
-            };
-            write_out(None, &out)?;
+            }
             Ok(EXIT_OK)
         }
         Command::Rules { command } => rules_command(&cli.rules, command),
@@ -520,42 +453,10 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 Ok(s) => s,
                 Err(c) => return Ok(c),
             };
-            let out = match format {
-                TextFormat::Json => {
-                    let rules: Vec<serde_json::Value> = set
-                        .rules
-                        .iter()
-                        .map(|r| {
-                            serde_json::json!({
-                                "id": r.id(), "title": r.file.title, "family": r.file.family,
-                                "severity": r.file.severity.as_str(), "status": r.file.status,
-                                "platforms": r.file.platforms, "references": r.file.references,
-                                "related": r.file.related, "fix": r.file.fix, "source": r.source,
-                                "tests": r.file.tests.len(),
-                            })
-                        })
-                        .collect();
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({ "rules": rules, "hash": set.hash }),
-                    )? + "\n"
-                }
-                TextFormat::Human => {
-                    let mut s = String::new();
-                    let w = set.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
-                    for r in &set.rules {
-                        s.push_str(&format!(
-                            "{:<w$}  {:<8}  {:<18}  {}\n",
-                            r.id(),
-                            r.file.severity.as_str(),
-                            r.file.family,
-                            r.file.title
-                        ));
-                    }
-                    s.push_str(&format!("{} rules (hash {})\n", set.rules.len(), set.hash));
-                    s
-                }
-            };
-            write_out(None, &out)?;
+            match format {
+                TextFormat::Json => Output::Stdout.json(&report::rules::list_json(&set))?,
+                TextFormat::Human => write_out(&report::rules::list_human(&set))?,
+            }
             Ok(EXIT_OK)
         }
         RulesCommand::Show { id } => {
@@ -573,7 +474,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 .map(|(_, t)| t.to_string())
                 .or_else(|| std::fs::read_to_string(&rule.source).ok())
                 .unwrap_or_else(|| toml::to_string_pretty(&rule.file).unwrap_or_default());
-            write_out(None, &format!("# {}\n{text}", rule.source))?;
+            write_out(&format!("# {}\n{text}", rule.source))?;
             Ok(EXIT_OK)
         }
         RulesCommand::Validate { dirs } => {
@@ -645,24 +546,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 Ok(s) => s,
                 Err(c) => return Ok(c),
             };
-            let mut out = String::new();
-            for r in &set.rules {
-                for (name, p) in &r.file.matcher.patterns {
-                    let re = match (&p.regex, &p.literal) {
-                        (Some(re), _) => re.clone(),
-                        (None, Some(l)) => regex::escape(l),
-                        _ => continue,
-                    };
-                    let _ = name;
-                    if p.case_insensitive {
-                        out.push_str(&format!("(?i:{re})\n"));
-                    } else {
-                        out.push_str(&re);
-                        out.push('\n');
-                    }
-                }
-            }
-            write_out(None, &out)?;
+            write_out(&report::rules::patterns(&set))?;
             Ok(EXIT_OK)
         }
     }
