@@ -86,69 +86,81 @@ struct ScanArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan job records and report every run, grouped into issues.
-    Scan {
-        /// Data roots, state directories, or single .json/.log files (default: the plugin's
-        /// usual locations).
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: ScanFormat,
-        /// Exit 1 when a finding is at or above this severity.
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<String>,
-        /// Write the report here instead of stdout.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Redact home paths, user names and tokens (exports do this by default).
-        #[arg(long)]
-        redact: bool,
-        #[command(flatten)]
-        scan: ScanArgs,
-    },
+    Scan(ScanCmd),
     /// Show one run's timeline: entries, gaps, where it stopped, its outcome and signatures.
-    Explain {
-        /// Job id (or a unique prefix).
-        job: String,
-        /// Where to look (default: the plugin's usual locations).
-        paths: Vec<PathBuf>,
-        /// Unfold blocks (assistant messages, output) instead of showing first lines.
-        #[arg(short, long)]
-        verbose: bool,
-        #[command(flatten)]
-        scan: ScanArgs,
-    },
+    Explain(ExplainCmd),
     /// Export the issues for a tracker: JSON (published schema) or a Markdown issue body.
-    Export {
-        /// Where to look (default: the plugin's usual locations).
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: ExportFormat,
-        /// Only this cluster (its id, e.g. a signature id or unclassified:<fingerprint>).
-        #[arg(long, value_name = "ID")]
-        cluster: Option<String>,
-        /// Keep home paths, user names and tokens.
-        #[arg(long)]
-        no_redact: bool,
-        /// Write here instead of stdout.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        scan: ScanArgs,
-    },
+    Export(ExportCmd),
     /// Classify free text (a pasted log, an issue body) against the signatures.
-    Match {
-        /// A file, or - (default) for standard input.
-        file: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: TextFormat,
-    },
+    Match(MatchCmd),
     /// Work with the rule library.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+#[derive(Debug, Args)]
+struct ScanCmd {
+    /// Data roots, state directories, or single .json/.log files (default: the plugin's
+    /// usual locations).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: ScanFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Write the report here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Redact home paths, user names and tokens (exports do this by default).
+    #[arg(long)]
+    redact: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExplainCmd {
+    /// Job id (or a unique prefix).
+    job: String,
+    /// Where to look (default: the plugin's usual locations).
+    paths: Vec<PathBuf>,
+    /// Unfold blocks (assistant messages, output) instead of showing first lines.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExportCmd {
+    /// Where to look (default: the plugin's usual locations).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: ExportFormat,
+    /// Only this cluster (its id, e.g. a signature id or unclassified:<fingerprint>).
+    #[arg(long, value_name = "ID")]
+    cluster: Option<String>,
+    /// Keep home paths, user names and tokens.
+    #[arg(long)]
+    no_redact: bool,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct MatchCmd {
+    /// A file, or - (default) for standard input.
+    file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: TextFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,128 +311,144 @@ fn nothing_found(res: &ScanResult) -> Option<String> {
     Some(s)
 }
 
+/// One arm per command; each command is one function below.
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    let ra = &cli.rules;
     match cli.command {
-        Command::Scan {
-            paths,
-            format,
-            fail_on,
-            output,
-            redact,
-            scan: sa,
-        } => {
-            let fail_on = match fail_on.as_deref().map(|s| Severity::parse(s).ok_or(s)) {
-                Some(Err(s)) => anyhow::bail!(
-                    "--fail-on: `{s}` is not one of info, low, medium, high, critical"
-                ),
-                Some(Ok(s)) => Some(s),
-                None => None,
-            };
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let opts = scan_options(&paths, &sa)?;
-            let res = scan::scan(&opts, &rules);
-            emit_warnings(&res);
-            if !paths.is_empty() && res.scanned.roots.is_empty() {
-                eprintln!("triage: no readable input among the given paths");
-                return Ok(EXIT_USAGE);
-            }
-            if paths.is_empty()
-                && let Some(msg) = nothing_found(&res)
-            {
-                eprint!("{msg}");
-                return Ok(EXIT_OK);
-            }
-            let format = match format {
-                ScanFormat::Human => report::Format::Human,
-                ScanFormat::Json => report::Format::Json,
-                ScanFormat::Ndjson => report::Format::Ndjson,
-            };
-            let redactor = redact.then(Redactor::from_env);
-            let out = Output::from_flag(output.as_deref());
-            report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
-            Ok(exit_for(&res, fail_on))
-        }
-        Command::Explain {
-            job,
-            paths,
-            verbose,
-            scan: sa,
-        } => {
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let opts = scan_options(&paths, &sa)?;
-            explain::explain(&job, &opts, &rules, verbose)
-        }
-        Command::Export {
-            paths,
-            format,
-            cluster,
-            no_redact,
-            output,
-            scan: sa,
-        } => {
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let opts = scan_options(&paths, &sa)?;
-            let mut res = scan::scan(&opts, &rules);
-            emit_warnings(&res);
-            if !paths.is_empty() && res.scanned.roots.is_empty() {
-                eprintln!("triage: no readable input among the given paths");
-                return Ok(EXIT_USAGE);
-            }
-            if let Some(id) = &cluster {
-                if !res.clusters.iter().any(|c| &c.id == id) {
-                    eprintln!(
-                        "triage: no cluster `{id}` in this scan; clusters: {}",
-                        res.clusters
-                            .iter()
-                            .map(|c| c.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    return Ok(EXIT_USAGE);
-                }
-                res.clusters.retain(|c| &c.id == id);
-                let keep: std::collections::HashSet<String> = res
-                    .clusters
-                    .iter()
-                    .flat_map(|c| c.runs.iter().cloned())
-                    .collect();
-                res.runs.retain(|r| keep.contains(&r.id));
-            }
-            let format = match format {
-                ExportFormat::Json => report::Format::Json,
-                ExportFormat::Markdown => report::Format::Markdown,
-            };
-            let redactor = (!no_redact).then(Redactor::from_env);
-            let out = Output::from_flag(output.as_deref());
-            report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
-            Ok(EXIT_OK)
-        }
-        Command::Match { file, format } => {
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let text = read_input(file.as_deref())?;
-            let matches = matchtext::classify_text(&text, &rules);
-            match format {
-                TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
-                TextFormat::Human => {
-                    write_out(&report::text_match::render_human(&matches, &rules))?
-                }
-            }
-            Ok(EXIT_OK)
-        }
-        Command::Rules { command } => rules_command(&cli.rules, command),
+        Command::Scan(a) => cmd_scan(ra, a),
+        Command::Explain(a) => cmd_explain(ra, a),
+        Command::Export(a) => cmd_export(ra, a),
+        Command::Match(a) => cmd_match(ra, a),
+        Command::Rules { command } => rules_command(ra, command),
     }
+}
+
+/// `triage scan`.
+fn cmd_scan(ra: &RuleArgs, a: ScanCmd) -> anyhow::Result<i32> {
+    let ScanCmd {
+        paths,
+        format,
+        fail_on,
+        output,
+        redact,
+        scan: sa,
+    } = a;
+    let fail_on = match fail_on.as_deref().map(|s| Severity::parse(s).ok_or(s)) {
+        Some(Err(s)) => {
+            anyhow::bail!("--fail-on: `{s}` is not one of info, low, medium, high, critical")
+        }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let opts = scan_options(&paths, &sa)?;
+    let res = scan::scan(&opts, &rules);
+    emit_warnings(&res);
+    if !paths.is_empty() && res.scanned.roots.is_empty() {
+        eprintln!("triage: no readable input among the given paths");
+        return Ok(EXIT_USAGE);
+    }
+    if paths.is_empty()
+        && let Some(msg) = nothing_found(&res)
+    {
+        eprint!("{msg}");
+        return Ok(EXIT_OK);
+    }
+    let format = match format {
+        ScanFormat::Human => report::Format::Human,
+        ScanFormat::Json => report::Format::Json,
+        ScanFormat::Ndjson => report::Format::Ndjson,
+    };
+    let redactor = redact.then(Redactor::from_env);
+    let out = Output::from_flag(output.as_deref());
+    report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
+    Ok(exit_for(&res, fail_on))
+}
+
+/// `triage explain`.
+fn cmd_explain(ra: &RuleArgs, a: ExplainCmd) -> anyhow::Result<i32> {
+    let ExplainCmd {
+        job,
+        paths,
+        verbose,
+        scan: sa,
+    } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let opts = scan_options(&paths, &sa)?;
+    explain::explain(&job, &opts, &rules, verbose)
+}
+
+/// `triage export`.
+fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
+    let ExportCmd {
+        paths,
+        format,
+        cluster,
+        no_redact,
+        output,
+        scan: sa,
+    } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let opts = scan_options(&paths, &sa)?;
+    let mut res = scan::scan(&opts, &rules);
+    emit_warnings(&res);
+    if !paths.is_empty() && res.scanned.roots.is_empty() {
+        eprintln!("triage: no readable input among the given paths");
+        return Ok(EXIT_USAGE);
+    }
+    if let Some(id) = &cluster {
+        if !res.clusters.iter().any(|c| &c.id == id) {
+            eprintln!(
+                "triage: no cluster `{id}` in this scan; clusters: {}",
+                res.clusters
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Ok(EXIT_USAGE);
+        }
+        res.clusters.retain(|c| &c.id == id);
+        let keep: std::collections::HashSet<String> = res
+            .clusters
+            .iter()
+            .flat_map(|c| c.runs.iter().cloned())
+            .collect();
+        res.runs.retain(|r| keep.contains(&r.id));
+    }
+    let format = match format {
+        ExportFormat::Json => report::Format::Json,
+        ExportFormat::Markdown => report::Format::Markdown,
+    };
+    let redactor = (!no_redact).then(Redactor::from_env);
+    let out = Output::from_flag(output.as_deref());
+    report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
+    Ok(EXIT_OK)
+}
+
+/// `triage match`.
+fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
+    let MatchCmd { file, format } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let text = read_input(file.as_deref())?;
+    let matches = matchtext::classify_text(&text, &rules);
+    match format {
+        TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
+        TextFormat::Human => write_out(&report::text_match::render_human(&matches, &rules))?,
+    }
+    Ok(EXIT_OK)
 }
 
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {

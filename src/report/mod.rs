@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod out;
 pub mod rules;
 pub mod text_match;
+pub mod timeline;
 
 use crate::redact::Redactor;
 use crate::rules::RuleSet;
