@@ -340,17 +340,10 @@ fn cmd_scan(ra: &RuleArgs, a: ScanCmd) -> anyhow::Result<i32> {
         Some(Ok(s)) => Some(s),
         None => None,
     };
-    let rules = match load_rules(ra, &[]) {
+    let (rules, res) = match scan_paths(ra, &paths, &sa)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let opts = scan_options(&paths, &sa)?;
-    let res = scan::scan(&opts, &rules);
-    emit_warnings(&res);
-    if !paths.is_empty() && res.scanned.roots.is_empty() {
-        eprintln!("triage: no readable input among the given paths");
-        return Ok(EXIT_USAGE);
-    }
     if paths.is_empty()
         && let Some(msg) = nothing_found(&res)
     {
@@ -366,6 +359,27 @@ fn cmd_scan(ra: &RuleArgs, a: ScanCmd) -> anyhow::Result<i32> {
     let out = Output::from_flag(output.as_deref());
     report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
     Ok(exit_for(&res, fail_on))
+}
+
+/// Loads the rules and scans `paths`, printing warnings; `Err(exit code)` when the rules are
+/// invalid or none of the given paths could be read.
+fn scan_paths(
+    ra: &RuleArgs,
+    paths: &[PathBuf],
+    sa: &ScanArgs,
+) -> anyhow::Result<Result<(RuleSet, ScanResult), i32>> {
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(Err(code)),
+    };
+    let opts = scan_options(paths, sa)?;
+    let res = scan::scan(&opts, &rules);
+    emit_warnings(&res);
+    if !paths.is_empty() && res.scanned.roots.is_empty() {
+        eprintln!("triage: no readable input among the given paths");
+        return Ok(Err(EXIT_USAGE));
+    }
+    Ok(Ok((rules, res)))
 }
 
 /// `triage explain`.
@@ -394,17 +408,10 @@ fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
         output,
         scan: sa,
     } = a;
-    let rules = match load_rules(ra, &[]) {
+    let (rules, mut res) = match scan_paths(ra, &paths, &sa)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let opts = scan_options(&paths, &sa)?;
-    let mut res = scan::scan(&opts, &rules);
-    emit_warnings(&res);
-    if !paths.is_empty() && res.scanned.roots.is_empty() {
-        eprintln!("triage: no readable input among the given paths");
-        return Ok(EXIT_USAGE);
-    }
     if let Some(id) = &cluster {
         if !res.clusters.iter().any(|c| &c.id == id) {
             eprintln!(

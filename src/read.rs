@@ -301,16 +301,11 @@ pub fn read_run(
     }
     hits.check_last(ending.last_entry.as_ref(), &log_display);
 
-    let last_activity_at = [
-        ending.last_ts,
-        rec.updated_at,
-        rec.completed_at,
-        rec.started_at,
-        created_at,
-    ]
-    .into_iter()
-    .flatten()
-    .max();
+    let last_activity_at = [ending.last_ts, rec.updated_at, rec.completed_at]
+        .into_iter()
+        .chain([rec.started_at, created_at])
+        .flatten()
+        .max();
     // Pids are only meaningful where the job ran: when the record's logFile is the log read.
     let actual_log = log_shared
         .as_deref()
@@ -331,19 +326,7 @@ pub fn read_run(
         line: Some(*line),
         text: cap_text(text, EVIDENCE_CHARS),
     };
-    let decisive = match &rec.error_message {
-        Some(e) => Some(LineRef {
-            file: rec_file.clone(),
-            line: error_line,
-            text: cap_text(e.lines().next().unwrap_or(""), EVIDENCE_CHARS),
-        }),
-        None => ending
-            .last_error
-            .as_ref()
-            .or(ending.last_message.as_ref())
-            .or(ending.last_entry.as_ref())
-            .map(cite),
-    };
+    let decisive = decisive_line(rec, &rec_file, error_line, &ending, &cite);
     let run = Run {
         id: t.id,
         workspace: run_workspace(ctx, rec),
@@ -388,6 +371,30 @@ pub fn read_run(
             stop_review_gate: ctx.stop_review_gate,
         },
     })
+}
+
+/// The line that best says what went wrong: the error message, else the last `Codex error:`,
+/// else the last message or entry of the log.
+fn decisive_line(
+    rec: &JobRecord,
+    rec_file: &SharedPath,
+    error_line: Option<u64>,
+    ending: &LogEnding,
+    cite: &dyn Fn(&(u64, String)) -> LineRef,
+) -> Option<LineRef> {
+    match &rec.error_message {
+        Some(e) => Some(LineRef {
+            file: rec_file.clone(),
+            line: error_line,
+            text: cap_text(e.lines().next().unwrap_or(""), EVIDENCE_CHARS),
+        }),
+        None => ending
+            .last_error
+            .as_ref()
+            .or(ending.last_message.as_ref())
+            .or(ending.last_entry.as_ref())
+            .map(cite),
+    }
 }
 
 /// Record fields, each in its scope: error fields `error`, output fields `output`.
