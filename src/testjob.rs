@@ -78,7 +78,7 @@ fn run_job(set: &RuleSet, job: &TestJob) -> Result<BTreeSet<String>, String> {
         workspace: Workspace::from_dir_name(TEST_WORKSPACE),
         broker_platform: None,
         index_shared: Some(index.display().to_string().into()),
-        stop_review_gate: Some(false),
+        stop_review_gate: Some(job.stop_review_gate.unwrap_or(false)),
         workspace_split: job.workspace_split == Some(true),
     };
     let task = JobTask {
@@ -133,7 +133,7 @@ fn record_json(jobs: &Path, job: &TestJob, created: Millis, last: Millis) -> ser
     let log_file: PathBuf = jobs.join(format!("{TEST_ID}.log"));
     let mut rec = serde_json::json!({
         "id": TEST_ID, "kind": kind, "title": title, "workspaceRoot": "/home/dev/src/demo-app",
-        "jobClass": if kind == "task" { "task" } else { "review" }, "summary": "test job", "write": false,
+        "jobClass": if kind == "task" { "task" } else { "review" }, "summary": "test job", "write": job.write.unwrap_or(false),
         "createdAt": format_iso(created), "startedAt": format_iso(created), "status": status, "phase": phase,
         "pid": if terminal { serde_json::Value::Null } else { serde_json::json!(999_999_999) },
         "logFile": log_file.display().to_string(),

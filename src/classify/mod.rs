@@ -25,6 +25,8 @@ pub fn facts<'r>(run: &'r Run, extra: &ExtraFacts, now: Millis) -> RunFacts<'r> 
         idle: run.idle(now),
         state_root: run.state_root.as_str(),
         workspace_split: extra.workspace_split,
+        write: extra.write,
+        stop_review_gate: extra.stop_review_gate,
     }
 }
 

@@ -77,6 +77,10 @@ pub struct RunFacts<'a> {
     pub state_root: &'a str,
     /// Workspace split across roots.
     pub workspace_split: bool,
+    /// The record's `write` flag, when recorded.
+    pub write: Option<bool>,
+    /// The index's `config.stopReviewGate`, when recorded.
+    pub stop_review_gate: Option<bool>,
 }
 
 impl State {
@@ -104,6 +108,9 @@ impl State {
                 .is_none_or(|min| f.idle.is_some_and(|i| i >= min))
             && any_of(&s.state_root, Some(f.state_root))
             && s.workspace_split.is_none_or(|w| w == f.workspace_split)
+            && s.write.is_none_or(|w| Some(w) == f.write)
+            && s.stop_review_gate
+                .is_none_or(|g| Some(g) == f.stop_review_gate)
     }
 }
 
@@ -800,6 +807,22 @@ text = "all fine"
         list.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn write_and_stop_gate_are_state_facts() {
+        let spec: StateSpec = toml::from_str("write = true\nstop_review_gate = false").unwrap();
+        let st = State {
+            spec,
+            idle_for: None,
+        };
+        let mut f = RunFacts::default();
+        assert!(!st.holds(&f), "unrecorded facts match neither value");
+        f.write = Some(true);
+        f.stop_review_gate = Some(false);
+        assert!(st.holds(&f));
+        f.stop_review_gate = Some(true);
+        assert!(!st.holds(&f));
     }
 
     #[test]

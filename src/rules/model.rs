@@ -146,6 +146,12 @@ pub struct StateSpec {
     /// Workspace split across roots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_split: Option<bool>,
+    /// The record's `write` flag (a task allowed to edit files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<bool>,
+    /// The index's `config.stopReviewGate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_review_gate: Option<bool>,
 }
 
 /// `[match]`.
@@ -210,6 +216,12 @@ pub struct TestJob {
     /// Workspace split.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_split: Option<bool>,
+    /// The record's `write` flag (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<bool>,
+    /// The index's `config.stopReviewGate` (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_review_gate: Option<bool>,
     /// The job log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
