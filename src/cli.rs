@@ -3,6 +3,7 @@
 //! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given) or a failing
 //! rule test; 2 usage error, no readable input, or an invalid rule file.
 
+use crate::doctor;
 use crate::explain;
 use crate::matchtext;
 use crate::redact::Redactor;
@@ -130,7 +131,49 @@ enum Command {
         /// Keep home paths, user names and tokens.
         #[arg(long)]
         no_redact: bool,
+        /// Print only a one-line issue title (for `gh issue create --title "$(…)"`).
+        #[arg(long)]
+        title_only: bool,
+        /// Home tree whose setup the Markdown Environment section describes (default: yours).
+        #[arg(long, value_name = "DIR")]
+        home: Option<PathBuf>,
         /// Write here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Inspect this machine's setup (read-only): plugin and Codex CLI versions, config,
+    /// known-bad configurations, and the signatures it is exposed to.
+    Doctor {
+        /// Examine this home tree instead of yours (e.g. one a user sent).
+        #[arg(long, value_name = "DIR")]
+        home: Option<PathBuf>,
+        /// Run `codex --version`, `node --version`, `npm --version` (otherwise nothing is run).
+        #[arg(long)]
+        probe: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: TextFormat,
+        /// Redact home paths, user names and tokens.
+        #[arg(long)]
+        redact: bool,
+    },
+    /// Write one redacted .tar.gz for an issue: the selected runs' records, the doctor facts
+    /// and the JSON export.
+    Bundle {
+        /// Where to look (default: the plugin's usual locations).
+        paths: Vec<PathBuf>,
+        /// Only this cluster's runs.
+        #[arg(long, value_name = "ID")]
+        cluster: Option<String>,
+        /// Home tree for the doctor facts (default: yours).
+        #[arg(long, value_name = "DIR")]
+        home: Option<PathBuf>,
+        /// Keep home paths, user names and tokens (check before sharing).
+        #[arg(long)]
+        no_redact: bool,
+        /// The archive to write (default: triage-bundle-<date>.tar.gz here).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -421,6 +464,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             format,
             cluster,
             no_redact,
+            title_only,
+            home,
             output,
             scan: sa,
         } => {
@@ -435,39 +480,126 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 eprintln!("triage: no readable input among the given paths");
                 return Ok(EXIT_USAGE);
             }
-            if let Some(id) = &cluster {
-                if !res.clusters.iter().any(|c| &c.id == id) {
-                    eprintln!(
-                        "triage: no cluster `{id}` in this scan; clusters: {}",
-                        res.clusters
-                            .iter()
-                            .map(|c| c.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    return Ok(EXIT_USAGE);
-                }
-                res.clusters.retain(|c| &c.id == id);
-                let keep: std::collections::HashSet<String> = res
-                    .clusters
-                    .iter()
-                    .flat_map(|c| c.runs.iter().cloned())
-                    .collect();
-                res.runs.retain(|r| keep.contains(&r.id));
+            if let Err(code) = select_cluster(&mut res, cluster.as_deref()) {
+                return Ok(code);
+            }
+            let redactor = (!no_redact).then(Redactor::from_env);
+            if title_only {
+                let md = report::markdown::Options {
+                    environment: None,
+                    redactor: redactor.as_ref(),
+                };
+                let title = report::markdown::title(&res, md);
+                write_out(output.as_deref(), &format!("{title}\n"))?;
+                return Ok(EXIT_OK);
             }
             let text = match format {
                 ExportFormat::Json => {
                     let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                    serde_json::to_string_pretty(&doc)? + "\n"
+                    let text = serde_json::to_string_pretty(&doc)? + "\n";
+                    match &redactor {
+                        Some(r) => r.redact(&text).into_owned(),
+                        None => text,
+                    }
                 }
-                ExportFormat::Markdown => report::markdown::render(&res, &rules),
-            };
-            let text = if no_redact {
-                text
-            } else {
-                Redactor::from_env().redact(&text).into_owned()
+                ExportFormat::Markdown => {
+                    // The environment is this machine's (or --home's), as `triage doctor`
+                    // sees it without running programs; redacted like everything else.
+                    let facts = doctor::gather(&doctor::Inputs::from_env(home, false)?, &rules);
+                    let facts = match &redactor {
+                        Some(r) => facts.redacted(r),
+                        None => Some(facts),
+                    };
+                    let md = report::markdown::Options {
+                        environment: facts.as_ref(),
+                        redactor: redactor.as_ref(),
+                    };
+                    // Redaction happens inside, on each string before it is escaped.
+                    report::markdown::render(&res, &rules, md)
+                }
             };
             write_out(output.as_deref(), &text)?;
+            Ok(EXIT_OK)
+        }
+        Command::Doctor {
+            home,
+            probe,
+            format,
+            redact,
+        } => {
+            let rules = match load_rules(&cli.rules, &[]) {
+                Ok(r) => r,
+                Err(code) => return Ok(code),
+            };
+            let facts = doctor::gather(&doctor::Inputs::from_env(home, probe)?, &rules);
+            let facts = if redact {
+                facts
+                    .redacted(&Redactor::from_env())
+                    .ok_or_else(|| anyhow::anyhow!("redaction failed; nothing printed"))?
+            } else {
+                facts
+            };
+            let out = match format {
+                TextFormat::Json => serde_json::to_string_pretty(&facts)? + "\n",
+                TextFormat::Human => doctor::render_human(&facts, 8),
+            };
+            write_out(None, &out)?;
+            Ok(EXIT_OK)
+        }
+        Command::Bundle {
+            paths,
+            cluster,
+            home,
+            no_redact,
+            output,
+            scan: sa,
+        } => {
+            let rules = match load_rules(&cli.rules, &[]) {
+                Ok(r) => r,
+                Err(code) => return Ok(code),
+            };
+            let opts = scan_options(&paths, &sa)?;
+            let mut res = scan::scan(&opts, &rules);
+            emit_warnings(&res);
+            if res.scanned.roots.is_empty() {
+                eprintln!("triage: no job records to bundle");
+                return Ok(EXIT_USAGE);
+            }
+            if let Err(code) = select_cluster(&mut res, cluster.as_deref()) {
+                return Ok(code);
+            }
+            let out = output.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "triage-bundle-{}.tar.gz",
+                    &timefmt::format_iso(res.now)[..10]
+                ))
+            });
+            let roots: Vec<PathBuf> = if paths.is_empty() {
+                crate::discover::default_roots()
+            } else {
+                paths.clone()
+            };
+            crate::bundle::check_output(&out, &roots)?;
+            let redactor = (!no_redact).then(Redactor::from_env);
+            let facts = doctor::gather(&doctor::Inputs::from_env(home, false)?, &rules);
+            let doc = report::json::document(&res, &rules, res.now);
+            let contents = crate::bundle::Contents {
+                runs: &res.runs,
+                export_json: serde_json::to_string_pretty(&doc)? + "\n",
+                doctor: Some(&facts),
+                redactor: redactor.as_ref(),
+                mtime: (res.now / 1000).max(0) as u64,
+            };
+            let file = std::fs::File::create(&out)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            let names = crate::bundle::write(std::io::BufWriter::new(file), &contents)?;
+            eprintln!(
+                "triage: wrote {} ({} runs, {} files{})",
+                out.display(),
+                res.runs.len(),
+                names.len(),
+                if no_redact { ", NOT redacted" } else { ", redacted" }
+            );
             Ok(EXIT_OK)
         }
         Command::Match { file, format } => {
@@ -488,6 +620,30 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Rules { command } => rules_command(&cli.rules, command),
     }
+}
+
+/// Keeps only cluster `id` and its runs; an unknown id is a usage error listing the clusters.
+fn select_cluster(res: &mut ScanResult, id: Option<&str>) -> Result<(), i32> {
+    let Some(id) = id else { return Ok(()) };
+    if !res.clusters.iter().any(|c| c.id == id) {
+        eprintln!(
+            "triage: no cluster `{id}` in this scan; clusters: {}",
+            res.clusters
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Err(EXIT_USAGE);
+    }
+    res.clusters.retain(|c| c.id == id);
+    let keep: std::collections::HashSet<String> = res
+        .clusters
+        .iter()
+        .flat_map(|c| c.runs.iter().cloned())
+        .collect();
+    res.runs.retain(|r| keep.contains(&r.id));
+    Ok(())
 }
 
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {

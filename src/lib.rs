@@ -8,10 +8,12 @@
 //! (run → findings with evidence) → [`cluster`] (grouping, cross-references, matrix) →
 //! [`report`] (human, JSON, Markdown) → [`cli`].
 
+pub mod bundle;
 pub mod classify;
 pub mod cli;
 pub mod cluster;
 pub mod discover;
+pub mod doctor;
 pub mod explain;
 pub mod fsutil;
 pub mod log;
