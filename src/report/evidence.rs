@@ -8,6 +8,9 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::LazyLock;
 
+/// Continuation lines shown under one tail entry.
+const MORE_LINES: usize = 3;
+
 /// The most of one log read back for a report.
 pub const MAX_LOG_BYTES: u64 = 32 << 20;
 
@@ -23,7 +26,8 @@ pub struct LogDetail {
     pub failing: Vec<(u64, String)>,
     /// How many failing commands the log has.
     pub failing_total: usize,
-    /// The last entries (line, first line of the entry).
+    /// The last entries with a few of their continuation lines (line, text; line 0 for a
+    /// "+N more lines" note).
     pub tail: Vec<(u64, String)>,
     /// Entries in the log.
     pub entries: usize,
@@ -48,15 +52,22 @@ pub fn read_log(path: &Path, max_failing: usize, tail: usize) -> Option<LogDetai
         if is_failing_command(&e.text) {
             d.failing_total += 1;
             if d.failing.len() < max_failing {
-                d.failing.push((e.line, e.text.clone()));
+                d.failing.push((e.line, crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS)));
             }
         }
     }
     let start = parsed.entries.len().saturating_sub(tail);
-    d.tail = parsed.entries[start..]
-        .iter()
-        .map(|e| (e.line, e.text.clone()))
-        .collect();
+    for e in &parsed.entries[start..] {
+        d.tail.push((e.line, crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS)));
+        // Continuation lines and block bodies say what the entry was (the error's detail,
+        // the final output); a few of them, capped.
+        for (l, t) in e.more.iter().take(MORE_LINES) {
+            d.tail.push((*l, crate::run::cap_text(t, crate::run::EVIDENCE_CHARS)));
+        }
+        if e.more.len() > MORE_LINES {
+            d.tail.push((0, format!("  (+{} more lines)", e.more.len() - MORE_LINES)));
+        }
+    }
     Some(d)
 }
 

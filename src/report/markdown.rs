@@ -183,13 +183,17 @@ fn known_upstream(o: &mut String, x: &Ctx, c: &Cluster) {
     let Some(t) = tracking(c) else { return };
     let _ = writeln!(
         o,
-        "> **Known upstream as {}** — add your details there rather than opening a new issue.",
+        "> **Known upstream as {}** — add your details there rather than opening a new issue; the workaround follows.",
         reference_link(t)
     );
-    if let Some(fix) = c.fix.as_deref().filter(|f| !f.trim().is_empty()) {
-        let _ = writeln!(o, ">\n> **Workaround:** {}", x.prose(fix.trim(), &c.references).replace('\n', "\n> "));
-    }
     o.push('\n');
+    workaround(o, x, c);
+}
+
+fn workaround(o: &mut String, x: &Ctx, c: &Cluster) {
+    if let Some(fix) = c.fix.as_deref().filter(|f| !f.trim().is_empty()) {
+        let _ = writeln!(o, "### Workaround\n\n{}\n", x.prose(fix.trim(), &c.references));
+    }
 }
 
 fn tool_text(x: &Ctx, t: &doctor::Tool) -> String {
@@ -405,7 +409,11 @@ fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
                 d.tail.len(),
                 d.entries
             );
-            let body: Vec<String> = d.tail.iter().map(|(l, t)| format!("{l}: {t}")).collect();
+            let body: Vec<String> = d
+                .tail
+                .iter()
+                .map(|(l, t)| if *l == 0 { t.clone() } else { format!("{l}: {t}") })
+                .collect();
             o.push_str(&x.fenced(&body.join("\n")));
             o.push('\n');
         }
@@ -549,12 +557,14 @@ fn distinct_and_related(o: &mut String, x: &Ctx, c: &Cluster, rules: &RuleSet) {
         for d in distinct {
             let rule = rules.get(&d.id);
             let refs = rule.map(|r| r.file.references.clone()).unwrap_or_default();
+            // A note compares the two signatures: its bare numbers may be either's.
+            let both: Vec<String> = c.references.iter().chain(&refs).cloned().collect();
             let how = d
                 .note
                 .as_deref()
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
-                .map(|n| x.prose(n, &c.references))
+                .map(|n| x.prose(n, &both))
                 .unwrap_or_else(|| "a different signature with a similar symptom".into());
             let tracked = refs
                 .iter()
@@ -628,8 +638,9 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
     o.push_str(&render_timeline(&attempts, opts.redactor));
     bisection(&mut o, &x, c, runs);
     distinct_and_related(&mut o, &x, c, rules);
-    if let Some(fix) = c.fix.as_deref().filter(|f| !f.trim().is_empty()) {
-        let _ = writeln!(o, "### Workaround\n\n{}\n", x.prose(fix.trim(), &c.references));
+    // With an upstream issue the workaround came first, under the pointer to it.
+    if tracking(c).is_none() {
+        workaround(&mut o, &x, c);
     }
     let refs: Vec<&String> = c
         .references
