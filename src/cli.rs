@@ -167,6 +167,10 @@ enum Command {
         /// Only this cluster's runs.
         #[arg(long, value_name = "ID")]
         cluster: Option<String>,
+        /// Every run, not only those in an issue cluster (failed, stalled or with a
+        /// signature).
+        #[arg(long)]
+        all: bool,
         /// Home tree for the doctor facts (default: yours).
         #[arg(long, value_name = "DIR")]
         home: Option<PathBuf>,
@@ -549,6 +553,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bundle {
             paths,
             cluster,
+            all,
             home,
             no_redact,
             output,
@@ -567,6 +572,24 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             if let Err(code) = select_cluster(&mut res, cluster.as_deref()) {
                 return Ok(code);
+            }
+            if !all {
+                let keep: std::collections::HashSet<&str> = res
+                    .clusters
+                    .iter()
+                    .flat_map(|c| c.runs.iter().map(String::as_str))
+                    .collect();
+                let ids: Vec<String> = res
+                    .runs
+                    .iter()
+                    .filter(|r| keep.contains(r.id.as_str()))
+                    .map(|r| r.id.clone())
+                    .collect();
+                res.runs.retain(|r| ids.contains(&r.id));
+            }
+            if res.runs.is_empty() {
+                eprintln!("triage: no run to bundle (no failed, stalled or flagged run; --all takes every run)");
+                return Ok(EXIT_USAGE);
             }
             let out = output.unwrap_or_else(|| {
                 PathBuf::from(format!(
