@@ -588,7 +588,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 res.runs.retain(|r| ids.contains(&r.id));
             }
             if res.runs.is_empty() {
-                eprintln!("triage: no run to bundle (no failed, stalled or flagged run; --all takes every run)");
+                eprintln!(
+                    "triage: no run to bundle (no failed, stalled or flagged run; --all takes every run)"
+                );
                 return Ok(EXIT_USAGE);
             }
             let out = output.unwrap_or_else(|| {
@@ -621,7 +623,11 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 out.display(),
                 res.runs.len(),
                 names.len(),
-                if no_redact { ", NOT redacted" } else { ", redacted" }
+                if no_redact {
+                    ", NOT redacted"
+                } else {
+                    ", redacted"
+                }
             );
             Ok(EXIT_OK)
         }

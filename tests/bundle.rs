@@ -54,13 +54,21 @@ fn tree(root: &Path, home: &Path) -> String {
         "result": {"rawOutput": format!("sk: {}", SECRETS[0])},
         "rendered": format!("see /Users/{USER}/x and {}", SECRETS[4]),
     });
-    std::fs::write(ws.join(format!("jobs/{id}.json")), serde_json::to_string_pretty(&job).unwrap()).unwrap();
+    std::fs::write(
+        ws.join(format!("jobs/{id}.json")),
+        serde_json::to_string_pretty(&job).unwrap(),
+    )
+    .unwrap();
     std::fs::write(ws.join(format!("jobs/{id}.log")), log).unwrap();
     let mut entry = job.clone();
     entry["summary"] = format!("token {}", SECRETS[3]).into();
     let other = serde_json::json!({"id": "task-other-000000", "status": "completed", "summary": "not selected"});
     let state = serde_json::json!({"version": 1, "config": {}, "jobs": [entry, other]});
-    std::fs::write(ws.join("state.json"), serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    std::fs::write(
+        ws.join("state.json"),
+        serde_json::to_string_pretty(&state).unwrap(),
+    )
+    .unwrap();
     id.to_string()
 }
 
@@ -118,7 +126,11 @@ fn bundle_holds_records_doctor_and_export_and_no_planted_secret() {
         .args(["--no-progress", "--now", "2026-11-26T14:00:00.000Z"])
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(String::from_utf8_lossy(&run.stderr).contains("redacted"));
 
     let files = unpack(&out);
@@ -140,7 +152,10 @@ fn bundle_holds_records_doctor_and_export_and_no_planted_secret() {
             assert!(!name.contains(s), "{s} in the name {name}");
         }
         assert!(!body.contains(&home_s), "the home path survives in {name}");
-        assert!(!body.contains(USER) && !name.contains(USER), "the user name survives in {name}:\n{body}");
+        assert!(
+            !body.contains(USER) && !name.contains(USER),
+            "the user name survives in {name}:\n{body}"
+        );
     }
     // Each JSON file still parses; the export and the doctor facts are the real documents.
     let get = |n: &str| &files.iter().find(|(x, _)| x.ends_with(n)).unwrap().1;
@@ -150,7 +165,11 @@ fn bundle_holds_records_doctor_and_export_and_no_planted_secret() {
     assert_eq!(doctor["active_plugin"], "1.0.4");
     assert_eq!(doctor["codex_config"]["keys"]["model"], "\"gpt-5.5\"");
     let entry: serde_json::Value = serde_json::from_str(get("state-entry.json")).unwrap();
-    assert_eq!(entry["jobs"].as_array().unwrap().len(), 1, "only the selected run's entry");
+    assert_eq!(
+        entry["jobs"].as_array().unwrap().len(),
+        1,
+        "only the selected run's entry"
+    );
     let job: serde_json::Value = serde_json::from_str(get("job.json")).unwrap();
     assert_eq!(job["status"], "failed");
     assert!(get("job.log").contains("Command failed: /bin/bash -lc 'aws s3 ls' (exit -1)"));

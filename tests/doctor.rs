@@ -16,7 +16,9 @@ fn windows_home(h: &Path) {
     mk(".claude/plugins/cache/openai-codex/codex/1.0.2/scripts");
     mk(".claude/plugins/data/codex-openai-codex/state/app-0123456789abcdef/jobs");
     std::fs::write(
-        h.join(".claude/plugins/data/codex-openai-codex/state/app-0123456789abcdef/jobs/task-a.json"),
+        h.join(
+            ".claude/plugins/data/codex-openai-codex/state/app-0123456789abcdef/jobs/task-a.json",
+        ),
         "{}",
     )
     .unwrap();
@@ -52,7 +54,10 @@ fn fake_codex(bin: &Path, mark: &Path) {
     let p = bin.join("codex");
     std::fs::write(
         &p,
-        format!("#!/bin/sh\n: > '{}'\necho 'codex-cli 0.130.0'\n", mark.display()),
+        format!(
+            "#!/bin/sh\n: > '{}'\necho 'codex-cli 0.130.0'\n",
+            mark.display()
+        ),
     )
     .unwrap();
     #[cfg(unix)]
@@ -83,7 +88,11 @@ fn snapshot(root: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
         .flatten()
         .map(|e| {
             let m = e.metadata().unwrap();
-            (e.path().display().to_string(), m.len(), m.modified().unwrap())
+            (
+                e.path().display().to_string(),
+                m.len(),
+                m.modified().unwrap(),
+            )
         })
         .collect()
 }
@@ -100,7 +109,11 @@ fn doctor_reads_a_windows_home() {
     let before = snapshot(&home);
 
     let (text, out) = doctor(&home, &bin, &["--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let f: Value = serde_json::from_str(&text).unwrap();
 
     assert_eq!(f["os"]["platform"], "windows");
@@ -114,10 +127,18 @@ fn doctor_reads_a_windows_home() {
     assert_eq!(versions, ["1.0.4", "1.0.2"]);
     assert_eq!(f["active_plugin"], "1.0.4");
     assert_eq!(f["plugins"][0]["active"], true);
-    assert_eq!(f["plugins"][0]["path"], "~/.claude/plugins/cache/openai-codex/codex/1.0.4");
+    assert_eq!(
+        f["plugins"][0]["path"],
+        "~/.claude/plugins/cache/openai-codex/codex/1.0.4"
+    );
     // The CLI version from the rollout; `codex` itself was found but not run.
     assert_eq!(f["codex"]["version"], "0.128.0");
-    assert!(f["codex"]["version_source"].as_str().unwrap().starts_with("newest rollout ~/.codex/sessions/2026/09/08/"));
+    assert!(
+        f["codex"]["version_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("newest rollout ~/.codex/sessions/2026/09/08/")
+    );
     assert!(f["codex"]["path"].as_str().unwrap().ends_with("/bin/codex"));
     assert!(!mark.exists(), "no program runs without --probe");
 
@@ -125,14 +146,23 @@ fn doctor_reads_a_windows_home() {
     assert_eq!(keys["windows.sandbox"], "\"elevated\"");
     assert_eq!(keys["model"], "\"gpt-5.5\"");
     assert_eq!(keys["approval_policy"], "\"never\"");
-    assert_eq!(keys["model_providers.corp.experimental_bearer_token"], "<redacted>");
-    assert!(keys.get("mcp_servers.files.command").is_none(), "only relevant keys");
+    assert_eq!(
+        keys["model_providers.corp.experimental_bearer_token"],
+        "<redacted>"
+    );
+    assert!(
+        keys.get("mcp_servers.files.command").is_none(),
+        "only relevant keys"
+    );
     assert!(!text.contains(SECRET), "the config secret leaks");
 
     assert_eq!(f["pwsh_alias"]["size"], 0);
     assert_eq!(f["pwsh_alias"]["stub"], true);
     assert_eq!(f["hooks"]["installed"], serde_json::json!(["Stop"]));
-    assert_eq!(f["hooks"]["missing"], serde_json::json!(["SubagentStop", "SessionEnd"]));
+    assert_eq!(
+        f["hooks"]["missing"],
+        serde_json::json!(["SubagentStop", "SessionEnd"])
+    );
     assert_eq!(f["hooks"]["plugin_enabled"], true);
     assert_eq!(f["data_dirs"][0]["jobs"], 1);
 
@@ -157,8 +187,14 @@ fn doctor_reads_a_windows_home() {
     let e1920 = find("win-sandbox-createprocessasuser-1920").expect("1920");
     assert_eq!(e1920["certainty"], "exposed");
     let why = e1920["because"].to_string();
-    assert!(why.contains("plugin 1.0.4 in 1.0.4") && why.contains("Codex CLI 0.128.0 in 0.128.0"), "{why}");
-    assert_eq!(find("win-sandbox-createprocessasuser-1312-pwsh-stub").unwrap()["certainty"], "exposed");
+    assert!(
+        why.contains("plugin 1.0.4 in 1.0.4") && why.contains("Codex CLI 0.128.0 in 0.128.0"),
+        "{why}"
+    );
+    assert_eq!(
+        find("win-sandbox-createprocessasuser-1312-pwsh-stub").unwrap()["certainty"],
+        "exposed"
+    );
     // Fixed in 1.0.3: the active 1.0.4 is not exposed.
     assert!(find("win-gitbash-commands-declined").is_none());
     // Linux- and macOS-only rules do not apply to a Windows home.
@@ -172,7 +208,10 @@ fn doctor_reads_a_windows_home() {
     assert!(human.contains("plugin         1.0.4 active"), "{human}");
     assert!(human.contains("0-byte App Execution Alias stub"), "{human}");
     assert!(human.contains("windows.sandbox = \"elevated\""), "{human}");
-    assert!(human.contains("win-sandbox-createprocessasuser-1920"), "{human}");
+    assert!(
+        human.contains("win-sandbox-createprocessasuser-1920"),
+        "{human}"
+    );
     assert!(!human.contains(SECRET));
 
     assert_eq!(before, snapshot(&home), "doctor changed the home tree");
@@ -193,9 +232,17 @@ fn probe_runs_codex_version() {
     assert!(mark.exists(), "--probe runs codex --version");
     assert_eq!(f["codex"]["version"], "0.130.0");
     assert_eq!(f["codex"]["version_source"], "`codex --version`");
-    assert_eq!(f["node"]["version"], Value::Null, "node is not on this PATH");
+    assert_eq!(
+        f["node"]["version"],
+        Value::Null,
+        "node is not on this PATH"
+    );
     assert!(
-        f["problems"].as_array().unwrap().iter().any(|p| p["id"] == "node-not-on-path"),
+        f["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == "node-not-on-path"),
         "{text}"
     );
 }

@@ -431,7 +431,11 @@ fn markdown_export_of_failures_renders_matrix_links_references_and_leaks_no_home
         let all = c["references"].as_array().unwrap();
         if all.len() > 12 {
             assert!(
-                md.contains(&format!("- +{} more (`triage rules show {}`)", all.len() - 12, c["id"].as_str().unwrap())),
+                md.contains(&format!(
+                    "- +{} more (`triage rules show {}`)",
+                    all.len() - 12,
+                    c["id"].as_str().unwrap()
+                )),
                 "{}: +N more",
                 c["id"]
             );

@@ -169,10 +169,21 @@ fn failures_corpus_body_is_safe_and_complete() {
             assert!(k < w && w < env, "the workaround follows the pointer");
             assert!(section.contains("add your details there rather than opening a new issue"));
         }
-        let order = ["### Environment", "### Summary", "### Steps to reproduce", "### Evidence", "### Timeline", "### Bisection"];
+        let order = [
+            "### Environment",
+            "### Summary",
+            "### Steps to reproduce",
+            "### Evidence",
+            "### Timeline",
+            "### Bisection",
+        ];
         let pos: Vec<usize> = order
             .iter()
-            .map(|h| section.find(h).unwrap_or_else(|| panic!("{h} in {}", &section[..60])))
+            .map(|h| {
+                section
+                    .find(h)
+                    .unwrap_or_else(|| panic!("{h} in {}", &section[..60]))
+            })
             .collect();
         assert!(pos.windows(2).all(|w| w[0] < w[1]), "section order");
     }
@@ -185,7 +196,7 @@ fn failures_corpus_body_is_safe_and_complete() {
         .expect("1920 section");
     assert!(sec.contains("**Known upstream as [openai/codex-plugin-cc#295](https://github.com/openai/codex-plugin-cc/issues/295)**"));
     assert!(sec.contains("Failing commands (3 of 3):"));
-    assert_eq!(sec.matches("(exit -1)").count() >= 3, true);
+    assert!(sec.matches("(exit -1)").count() >= 3);
     assert!(sec.contains("Last log lines before the end"));
     assert!(sec.contains("1 run on 2026-09-08."));
     assert!(sec.contains("| `unknown` | `unknown` | `windows` | 1 completed | 1 |"));
@@ -199,7 +210,11 @@ fn failures_corpus_body_is_safe_and_complete() {
         .find(|s| s.starts_with("Job stays running forever"))
         .expect("wedged section");
     assert!(wedged.contains("+3 more runs:"), "{wedged}");
-    assert!(wedged.contains("6 runs across 5 days (2026-09-02 to 2026-11-04)"), "{}", &wedged[..3000.min(wedged.len())]);
+    assert!(
+        wedged.contains("6 runs across 5 days (2026-09-02 to 2026-11-04)"),
+        "{}",
+        &wedged[..3000.min(wedged.len())]
+    );
 }
 
 /// A failed job whose error message and log carry HTML, images, links, mentions, bare issue
@@ -218,7 +233,7 @@ fn hostile_tree(root: &Path, home: &str) {
          [2026-11-20T10:00:02.100Z] Command failed: /bin/bash -lc 'cat <script>x</script> | @octocat' (exit -1)\n\
          [2026-11-20T10:00:03.000Z] Codex error: {}\n\
          [2026-11-20T10:00:04.000Z] Turn failed.\n",
-        error.replace('\n', "\n")
+        error
     );
     let job = serde_json::json!({
         "id": id, "kind": "task", "title": "Codex Task", "workspaceRoot": format!("{home}/src/app"),
@@ -227,10 +242,18 @@ fn hostile_tree(root: &Path, home: &str) {
         "completedAt": "2026-11-20T10:00:04.000Z", "errorMessage": error,
         "logFile": ws.join(format!("jobs/{id}.log")),
     });
-    std::fs::write(ws.join(format!("jobs/{id}.json")), serde_json::to_string_pretty(&job).unwrap()).unwrap();
+    std::fs::write(
+        ws.join(format!("jobs/{id}.json")),
+        serde_json::to_string_pretty(&job).unwrap(),
+    )
+    .unwrap();
     std::fs::write(ws.join(format!("jobs/{id}.log")), log).unwrap();
     let state = serde_json::json!({"version": 1, "config": {}, "jobs": [job]});
-    std::fs::write(ws.join("state.json"), serde_json::to_string_pretty(&state).unwrap()).unwrap();
+    std::fs::write(
+        ws.join("state.json"),
+        serde_json::to_string_pretty(&state).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -265,7 +288,10 @@ fn hostile_record_text_stays_inert_and_visible() {
     ] {
         assert!(visible.contains(want), "{want} not visible in:\n{md}");
     }
-    assert!(!md.contains("sk-planted0123456789abcdefghij"), "the key leaks");
+    assert!(
+        !md.contains("sk-planted0123456789abcdefghij"),
+        "the key leaks"
+    );
     assert!(!md.contains("/home/planted"), "the home leaks");
 }
 
@@ -276,7 +302,12 @@ fn title_only_is_one_line() {
     };
     let home = tempfile::tempdir().unwrap();
     let title = export(
-        &[dir.to_str().unwrap(), "--format", "markdown", "--title-only"],
+        &[
+            dir.to_str().unwrap(),
+            "--format",
+            "markdown",
+            "--title-only",
+        ],
         home.path(),
         "dev",
     );

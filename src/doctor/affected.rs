@@ -58,8 +58,7 @@ fn leading_version(s: &str) -> Option<(&str, &str)> {
 fn parse_alternative(alt: &str) -> Option<Spec> {
     let a = alt.trim();
     let lower = a.to_ascii_lowercase();
-    if lower.starts_with("any") || lower.starts_with("all") || lower.starts_with("none reported")
-    {
+    if lower.starts_with("any") || lower.starts_with("all") || lower.starts_with("none reported") {
         return Some(Spec::Any);
     }
     for (prefix, ge) in [
@@ -72,7 +71,11 @@ fn parse_alternative(alt: &str) -> Option<Spec> {
         if let Some(rest) = lower.strip_prefix(prefix) {
             let (v, _) = leading_version(rest.trim_start().trim_start_matches('~'))?;
             let v = components(v)?;
-            return Some(if ge { Spec::AtLeast(v) } else { Spec::AtMost(v) });
+            return Some(if ge {
+                Spec::AtLeast(v)
+            } else {
+                Spec::AtMost(v)
+            });
         }
     }
     let (first, rest) = leading_version(a)?;
@@ -92,9 +95,9 @@ fn parse_alternative(alt: &str) -> Option<Spec> {
 
 /// Compares on the first `n` components of `v` (the precision of the bound), missing ones 0.
 fn cmp_at(v: &[u64], bound: &[u64]) -> std::cmp::Ordering {
-    for i in 0..bound.len() {
+    for (i, b) in bound.iter().enumerate() {
         let a = v.get(i).copied().unwrap_or(0);
-        match a.cmp(&bound[i]) {
+        match a.cmp(b) {
             std::cmp::Ordering::Equal => continue,
             o => return o,
         }
@@ -172,7 +175,10 @@ mod tests {
         assert_eq!(verdict("0.142-0.144.5 (Desktop)", Some("0.144.5")), In);
         assert_eq!(verdict("0.142-0.144.5 (Desktop)", Some("0.144.6")), Out);
         assert_eq!(verdict("0.117-0.131", Some("0.131.4")), In);
-        assert_eq!(verdict("up to ~0.140 (compaction moved)", Some("0.139.0")), In);
+        assert_eq!(
+            verdict("up to ~0.140 (compaction moved)", Some("0.139.0")),
+            In
+        );
         assert_eq!(
             verdict("0.128 (VC++), 0.143 (optional dep), 0.144", Some("0.143.1")),
             In
@@ -183,7 +189,10 @@ mod tests {
         );
         assert_eq!(verdict("any", Some("9.9.9")), Any);
         assert_eq!(verdict("none reported", Some("1.0.4")), Any);
-        assert_eq!(verdict("any; 3 s clamp warning with CLI >= 0.146", None), Any);
+        assert_eq!(
+            verdict("any; 3 s clamp warning with CLI >= 0.146", None),
+            Any
+        );
         assert_eq!(verdict("Codex CLI, June 2026", Some("0.1.0")), Unknown);
         assert_eq!(verdict("1.0.4-1.0.6", None), Unknown);
         assert_eq!(verdict("1.0.x-1.0.6 (allow-list)", Some("1.0.0")), In);

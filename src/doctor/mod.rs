@@ -45,7 +45,9 @@ impl Inputs {
     /// From this process's environment; `home` overrides the user's home (`--home`).
     pub fn from_env(home: Option<PathBuf>, probe: bool) -> anyhow::Result<Inputs> {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-        let own = var("HOME").or_else(|| var("USERPROFILE")).map(PathBuf::from);
+        let own = var("HOME")
+            .or_else(|| var("USERPROFILE"))
+            .map(PathBuf::from);
         let (home, own_home) = match home {
             Some(h) => {
                 if !h.is_dir() {
@@ -277,9 +279,18 @@ const CONFIG_PREFIXES: &[&str] = &[
 /// Key names whose values are secrets whatever they look like.
 fn secret_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase();
-    ["token", "secret", "password", "passwd", "api_key", "apikey", "bearer", "auth_header"]
-        .iter()
-        .any(|s| k.contains(s))
+    [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "api_key",
+        "apikey",
+        "bearer",
+        "auth_header",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
         || k.ends_with(".headers")
         || k.contains(".http_headers")
 }
@@ -549,8 +560,12 @@ fn plugins(i: &Inputs) -> (Vec<PluginInstall>, Option<String>, Option<String>) {
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
     let mut active: Option<(String, String)> = None;
-    if let Some(plugins) = installed.as_ref().and_then(|v| v.get("plugins")) {
-        if let Some(map) = plugins.as_object() {
+    if let Some(map) = installed
+        .as_ref()
+        .and_then(|v| v.get("plugins"))
+        .and_then(|p| p.as_object())
+    {
+        {
             for (k, v) in map {
                 if !k.starts_with("codex@") {
                     continue;
@@ -871,8 +886,14 @@ fn problems(f: &Facts, rules: &RuleSet) -> Vec<Problem> {
             signature: None,
         });
     }
-    let tmp = f.data_dirs.iter().any(|d| d.origin == "tmp-fallback" && d.jobs > 0);
-    let data = f.data_dirs.iter().any(|d| d.origin != "tmp-fallback" && d.jobs > 0);
+    let tmp = f
+        .data_dirs
+        .iter()
+        .any(|d| d.origin == "tmp-fallback" && d.jobs > 0);
+    let data = f
+        .data_dirs
+        .iter()
+        .any(|d| d.origin != "tmp-fallback" && d.jobs > 0);
     if tmp && data {
         out.push(Problem {
             id: "state-split".into(),
@@ -893,7 +914,8 @@ fn problems(f: &Facts, rules: &RuleSet) -> Vec<Problem> {
         out.push(Problem {
             id: "codex-not-on-path".into(),
             message: "`codex` is not on PATH".into(),
-            hint: "install the Codex CLI (`npm install -g @openai/codex`) and run /codex:setup".into(),
+            hint: "install the Codex CLI (`npm install -g @openai/codex`) and run /codex:setup"
+                .into(),
             signature: has("codex-cli-missing-or-unrunnable"),
         });
     }
@@ -944,10 +966,7 @@ fn exposure(f: &Facts, rules: &RuleSet) -> (Vec<Exposure>, usize) {
             let Some(text) = text else { continue };
             match affected::verdict(text, version) {
                 Verdict::In => {
-                    because.push(format!(
-                        "{what} {} in {text}",
-                        version.unwrap_or("unknown")
-                    ));
+                    because.push(format!("{what} {} in {text}", version.unwrap_or("unknown")));
                     named = true;
                 }
                 Verdict::Out => out_by_version = true,
@@ -967,13 +986,12 @@ fn exposure(f: &Facts, rules: &RuleSet) -> (Vec<Exposure>, usize) {
         }
         // Platform alone says little for a rule that lists one platform and no versions; a
         // problem found here, or a named version range, says much.
-        let certainty = if problem.is_some()
-            || (named && because.iter().any(|b| b.contains(" in ")))
-        {
-            Certainty::Exposed
-        } else {
-            Certainty::Possible
-        };
+        let certainty =
+            if problem.is_some() || (named && because.iter().any(|b| b.contains(" in "))) {
+                Certainty::Exposed
+            } else {
+                Certainty::Possible
+            };
         out.push(Exposure {
             signature: r.id().to_string(),
             title: file.title.clone(),
@@ -1044,7 +1062,10 @@ mod tests {
     #[test]
     fn paths_are_shown_home_relative() {
         let h = Path::new("/home/dev");
-        assert_eq!(display(h, Path::new("/home/dev/.codex/config.toml")), "~/.codex/config.toml");
+        assert_eq!(
+            display(h, Path::new("/home/dev/.codex/config.toml")),
+            "~/.codex/config.toml"
+        );
         assert_eq!(display(h, Path::new("/opt/x")), "/opt/x");
     }
 }

@@ -20,8 +20,22 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
         Some(n) => format!("{} ({n}, {})", f.os.platform, f.os.arch),
         None => format!("{} ({})", f.os.platform, f.os.arch),
     };
-    let _ = writeln!(o, "{:<14} {os}{}", "OS", if f.os.source == "host" { "" } else { " [from the home layout]" });
-    let _ = writeln!(o, "{:<14} {}", "shell", f.shell.as_deref().unwrap_or("unknown"));
+    let _ = writeln!(
+        o,
+        "{:<14} {os}{}",
+        "OS",
+        if f.os.source == "host" {
+            ""
+        } else {
+            " [from the home layout]"
+        }
+    );
+    let _ = writeln!(
+        o,
+        "{:<14} {}",
+        "shell",
+        f.shell.as_deref().unwrap_or("unknown")
+    );
     let _ = writeln!(o, "{}", tool_line("Node.js", &f.node));
     let _ = writeln!(o, "{}", tool_line("npm", &f.npm));
     let _ = writeln!(o, "{}", tool_line("Codex CLI", &f.codex));
@@ -99,7 +113,11 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
             "pwsh alias",
             a.path,
             a.size,
-            if a.stub { ", App Execution Alias stub" } else { "" }
+            if a.stub {
+                ", App Execution Alias stub"
+            } else {
+                ""
+            }
         );
     }
     let _ = writeln!(
@@ -148,7 +166,13 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
         f.not_exposed
     );
     for e in &exposed {
-        let _ = writeln!(o, "  {:<8} {}: {}", e.severity, e.signature, e.because.join("; "));
+        let _ = writeln!(
+            o,
+            "  {:<8} {}: {}",
+            e.severity,
+            e.signature,
+            e.because.join("; ")
+        );
     }
     if !possible.is_empty() {
         let _ = writeln!(o, "Possibly (nothing here names or excludes them):");

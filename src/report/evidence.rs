@@ -52,20 +52,28 @@ pub fn read_log(path: &Path, max_failing: usize, tail: usize) -> Option<LogDetai
         if is_failing_command(&e.text) {
             d.failing_total += 1;
             if d.failing.len() < max_failing {
-                d.failing.push((e.line, crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS)));
+                d.failing.push((
+                    e.line,
+                    crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS),
+                ));
             }
         }
     }
     let start = parsed.entries.len().saturating_sub(tail);
     for e in &parsed.entries[start..] {
-        d.tail.push((e.line, crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS)));
+        d.tail.push((
+            e.line,
+            crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS),
+        ));
         // Continuation lines and block bodies say what the entry was (the error's detail,
         // the final output); a few of them, capped.
         for (l, t) in e.more.iter().take(MORE_LINES) {
-            d.tail.push((*l, crate::run::cap_text(t, crate::run::EVIDENCE_CHARS)));
+            d.tail
+                .push((*l, crate::run::cap_text(t, crate::run::EVIDENCE_CHARS)));
         }
         if e.more.len() > MORE_LINES {
-            d.tail.push((0, format!("  (+{} more lines)", e.more.len() - MORE_LINES)));
+            d.tail
+                .push((0, format!("  (+{} more lines)", e.more.len() - MORE_LINES)));
         }
     }
     Some(d)

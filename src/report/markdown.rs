@@ -192,7 +192,11 @@ fn known_upstream(o: &mut String, x: &Ctx, c: &Cluster) {
 
 fn workaround(o: &mut String, x: &Ctx, c: &Cluster) {
     if let Some(fix) = c.fix.as_deref().filter(|f| !f.trim().is_empty()) {
-        let _ = writeln!(o, "### Workaround\n\n{}\n", x.prose(fix.trim(), &c.references));
+        let _ = writeln!(
+            o,
+            "### Workaround\n\n{}\n",
+            x.prose(fix.trim(), &c.references)
+        );
     }
 }
 
@@ -217,7 +221,10 @@ fn environment(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
         let _ = writeln!(
             o,
             "- shell: {}",
-            f.shell.as_deref().map(|s| x.code(s)).unwrap_or("unknown".into())
+            f.shell
+                .as_deref()
+                .map(|s| x.code(s))
+                .unwrap_or("unknown".into())
         );
         let _ = writeln!(o, "- Node.js: {}", tool_text(x, &f.node));
         let _ = writeln!(o, "- npm: {}", tool_text(x, &f.npm));
@@ -315,7 +322,10 @@ fn summary(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
     let outcome_text = match outcomes.len() {
         0 => "outcome unknown".to_string(),
         1 if runs.len() == 1 => outcomes.keys().next().copied().unwrap_or_default().into(),
-        1 => format!("all {}", outcomes.keys().next().copied().unwrap_or_default()),
+        1 => format!(
+            "all {}",
+            outcomes.keys().next().copied().unwrap_or_default()
+        ),
         _ => counts_text(&outcomes),
     };
     let when = match (day(c.first_seen), day(c.last_seen)) {
@@ -374,11 +384,19 @@ fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
         let _ = writeln!(o, "**{}** ({})\n", x.code(&r.id), facts.join(", "));
         let (lines, more) = evidence_lines(c, r);
         if lines.is_empty() {
-            let _ = writeln!(o, "No line-level evidence: {}.\n", x.code(&r.outcome_reason));
+            let _ = writeln!(
+                o,
+                "No line-level evidence: {}.\n",
+                x.code(&r.outcome_reason)
+            );
         } else {
             o.push_str(&x.fenced(&lines.join("\n")));
             if more > 0 {
-                let _ = writeln!(o, "\n+{more} more matching lines (`triage explain {}`).", x.red(&r.id));
+                let _ = writeln!(
+                    o,
+                    "\n+{more} more matching lines (`triage explain {}`).",
+                    x.red(&r.id)
+                );
             }
             o.push('\n');
         }
@@ -398,7 +416,11 @@ fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
             let body: Vec<String> = d.failing.iter().map(|(l, t)| format!("{l}: {t}")).collect();
             o.push_str(&x.fenced(&body.join("\n")));
             if d.failing_total > d.failing.len() {
-                let _ = writeln!(o, "\n+{} more failing commands.", d.failing_total - d.failing.len());
+                let _ = writeln!(
+                    o,
+                    "\n+{} more failing commands.",
+                    d.failing_total - d.failing.len()
+                );
             }
             o.push('\n');
         }
@@ -412,7 +434,13 @@ fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
             let body: Vec<String> = d
                 .tail
                 .iter()
-                .map(|(l, t)| if *l == 0 { t.clone() } else { format!("{l}: {t}") })
+                .map(|(l, t)| {
+                    if *l == 0 {
+                        t.clone()
+                    } else {
+                        format!("{l}: {t}")
+                    }
+                })
                 .collect();
             o.push_str(&x.fenced(&body.join("\n")));
             o.push('\n');
@@ -469,7 +497,10 @@ pub fn render_timeline(attempts: &[Attempt], redactor: Option<&Redactor>) -> Str
 
 fn bisection(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
     let _ = writeln!(o, "### Bisection\n");
-    let _ = writeln!(o, "| plugin version | Codex CLI version | platform | outcome | runs |");
+    let _ = writeln!(
+        o,
+        "| plugin version | Codex CLI version | platform | outcome | runs |"
+    );
     let _ = writeln!(o, "|---|---|---|---|---:|");
     let key = |r: &Run| {
         (
@@ -481,7 +512,11 @@ fn bisection(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
         )
     };
     for m in &c.matrix {
-        let k = (m.plugin_version.clone(), m.cli_version.clone(), m.platform.clone());
+        let k = (
+            m.plugin_version.clone(),
+            m.cli_version.clone(),
+            m.platform.clone(),
+        );
         let outcomes = outcome_counts(runs.iter().copied().filter(|r| key(r) == k));
         let _ = writeln!(
             o,
@@ -495,9 +530,18 @@ fn bisection(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
     }
     o.push('\n');
     let unknown: Vec<&str> = [
-        c.matrix.iter().any(|m| m.plugin_version == "unknown").then_some("plugin version"),
-        c.matrix.iter().any(|m| m.cli_version == "unknown").then_some("Codex CLI version"),
-        c.matrix.iter().any(|m| m.platform == "unknown").then_some("platform"),
+        c.matrix
+            .iter()
+            .any(|m| m.plugin_version == "unknown")
+            .then_some("plugin version"),
+        c.matrix
+            .iter()
+            .any(|m| m.cli_version == "unknown")
+            .then_some("Codex CLI version"),
+        c.matrix
+            .iter()
+            .any(|m| m.platform == "unknown")
+            .then_some("platform"),
     ]
     .into_iter()
     .flatten()
@@ -620,10 +664,7 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
         None => x.code(c.title.trim()),
     };
     let _ = writeln!(o, "## {heading}\n");
-    let mut ident = vec![
-        code(&c.id),
-        format!("severity **{}**", c.severity.as_str()),
-    ];
+    let mut ident = vec![code(&c.id), format!("severity **{}**", c.severity.as_str())];
     if let Some(f) = &c.family {
         ident.push(format!("family {}", code(f)));
     }
@@ -653,7 +694,12 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
             let _ = writeln!(o, "- {}", reference_link(r));
         }
         if refs.len() > REFERENCES_SHOWN {
-            let _ = writeln!(o, "- +{} more (`triage rules show {}`)", refs.len() - REFERENCES_SHOWN, c.id);
+            let _ = writeln!(
+                o,
+                "- +{} more (`triage rules show {}`)",
+                refs.len() - REFERENCES_SHOWN,
+                c.id
+            );
         }
         o.push('\n');
     }

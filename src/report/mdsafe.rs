@@ -136,7 +136,11 @@ fn escape_plain(s: &str, refs: &[String]) -> String {
         if whole.contains('/') {
             return whole.to_string();
         }
-        let n = c.get(1).or_else(|| c.get(2)).map(|m| m.as_str()).unwrap_or("");
+        let n = c
+            .get(1)
+            .or_else(|| c.get(2))
+            .map(|m| m.as_str())
+            .unwrap_or("");
         format!("{}#{n}", repo_for(n, refs))
     });
     let mut res = String::with_capacity(out.len());
@@ -268,11 +272,23 @@ mod tests {
             prose("run `ps -p <pid>` then see <path> & #20570, PR #178", &refs),
             "run `ps -p <pid>` then see &lt;path&gt; &amp; openai/codex#20570, PR openai/codex-plugin-cc#178"
         );
-        assert_eq!(prose("ask @octocat or @org/team", &[]), "ask `@octocat` or `@org/team`");
+        assert_eq!(
+            prose("ask @octocat or @org/team", &[]),
+            "ask `@octocat` or `@org/team`"
+        );
         assert_eq!(prose("mail dev@example.com", &[]), "mail dev@example.com");
         assert_eq!(prose("owner/repo#12 stays", &[]), "owner/repo#12 stays");
-        assert_eq!(prose("![x](https://t.example/p.png)", &[]), "!\\[x\\](https://t.example/p.png)");
-        assert_eq!(prose("a\n# not a heading\n---", &[]), "a\n\\# not a heading\n\\---");
-        assert_eq!(prose("unclosed ` tick <b>", &[]), "unclosed ` tick &lt;b&gt;");
+        assert_eq!(
+            prose("![x](https://t.example/p.png)", &[]),
+            "!\\[x\\](https://t.example/p.png)"
+        );
+        assert_eq!(
+            prose("a\n# not a heading\n---", &[]),
+            "a\n\\# not a heading\n\\---"
+        );
+        assert_eq!(
+            prose("unclosed ` tick <b>", &[]),
+            "unclosed ` tick &lt;b&gt;"
+        );
     }
 }

@@ -56,19 +56,14 @@ pub fn span_line(attempts: &[Attempt]) -> String {
     };
     match (days.first(), days.last()) {
         (Some(a), Some(b)) if a == b => format!("{runs} on {a}{undated}"),
-        (Some(a), Some(b)) => format!(
-            "{runs} across {} days ({a} to {b}){undated}",
-            days.len()
-        ),
+        (Some(a), Some(b)) => format!("{runs} across {} days ({a} to {b}){undated}", days.len()),
         _ => format!("{runs}, dates unknown"),
     }
 }
 
 /// Attempts sorted oldest first (undated last), ties by run id.
 pub fn sorted(mut attempts: Vec<Attempt>) -> Vec<Attempt> {
-    attempts.sort_by(|a, b| {
-        (a.at.is_none(), a.at, &a.run).cmp(&(b.at.is_none(), b.at, &b.run))
-    });
+    attempts.sort_by(|a, b| (a.at.is_none(), a.at, &a.run).cmp(&(b.at.is_none(), b.at, &b.run)));
     attempts
 }
 
@@ -96,7 +91,10 @@ mod tests {
             at("2026-09-02T12:00:00Z", "c"),
         ]);
         assert_eq!(a[0].run, "a");
-        assert_eq!(span_line(&a), "3 runs across 2 days (2026-09-02 to 2026-11-04)");
+        assert_eq!(
+            span_line(&a),
+            "3 runs across 2 days (2026-09-02 to 2026-11-04)"
+        );
         assert_eq!(span_line(&a[..1]), "1 run on 2026-09-02");
     }
 }
