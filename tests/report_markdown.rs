@@ -133,11 +133,9 @@ const SECTIONS: &[&str] = &[
     "Upstream references",
 ];
 
-#[test]
-fn failures_corpus_body_is_safe_and_complete() {
-    let Some(dir) = corpus("failures") else {
-        return;
-    };
+/// The Markdown export of a corpus tree, checked for the safety properties and for section
+/// headings from the known set.
+fn corpus_body(dir: &Path) -> (String, Seen) {
     let home = tempfile::tempdir().unwrap();
     let md = export(
         &[dir.to_str().unwrap(), "--format", "markdown"],
@@ -146,6 +144,20 @@ fn failures_corpus_body_is_safe_and_complete() {
     );
     let s = read(&md);
     assert_safe(&md, &s);
+    for (l, t) in &s.headings {
+        if *l == HeadingLevel::H3 {
+            assert!(SECTIONS.contains(&t.as_str()), "unexpected heading {t:?}");
+        }
+    }
+    (md, s)
+}
+
+#[test]
+fn failures_corpus_body_is_safe_and_complete() {
+    let Some(dir) = corpus("failures") else {
+        return;
+    };
+    let (md, s) = corpus_body(&dir);
 
     let h2: Vec<&String> = s
         .headings
@@ -154,10 +166,10 @@ fn failures_corpus_body_is_safe_and_complete() {
         .map(|(_, t)| t)
         .collect();
     assert!(h2.len() >= 20, "one section per cluster: {}", h2.len());
-    for (l, t) in &s.headings {
-        if *l == HeadingLevel::H3 {
-            assert!(SECTIONS.contains(&t.as_str()), "unexpected heading {t:?}");
-        }
+    // Placeholders in rule prose, inside and outside code spans, stay visible.
+    let visible = s.visible();
+    for want in ["codex/<version>/", "ps -p <pid>", "<job-id>", "'<model>'"] {
+        assert!(visible.contains(want), "{want} is not visible");
     }
     // Per cluster: the pointer upstream first, then the workaround, then the sections.
     for section in md.split("\n## ").skip(1) {
@@ -324,4 +336,14 @@ fn title_only_is_one_line() {
     );
     assert_eq!(title.lines().count(), 1, "{title:?}");
     assert!(!title.contains("sk-planted"), "{title}");
+}
+
+#[test]
+fn plugin_generated_corpus_body_is_safe() {
+    // Trees the test code was not written against: the plugin's own records.
+    let Some(dir) = corpus("plugin-generated") else {
+        return;
+    };
+    let (md, _) = corpus_body(&dir);
+    assert!(md.contains("### Timeline"));
 }
