@@ -394,8 +394,8 @@ fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
             if more > 0 {
                 let _ = writeln!(
                     o,
-                    "\n+{more} more matching lines (`triage explain {}`).",
-                    x.red(&r.id)
+                    "\n+{more} more matching lines ({}).",
+                    x.code(&format!("triage explain {}", r.id))
                 );
             }
             o.push('\n');
