@@ -3,6 +3,7 @@
 //! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given) or a failing
 //! rule test; 2 usage error, no readable input, or an invalid rule file.
 
+use crate::doctor;
 use crate::explain;
 use crate::matchtext;
 use crate::redact::Redactor;
@@ -91,6 +92,12 @@ enum Command {
     Explain(ExplainCmd),
     /// Export the issues for a tracker: JSON (published schema) or a Markdown issue body.
     Export(ExportCmd),
+    /// Inspect this machine's setup (read-only): plugin and Codex CLI versions, config,
+    /// known-bad configurations, and the signatures it is exposed to.
+    Doctor(DoctorCmd),
+    /// Write one redacted .tar.gz for an issue: the selected runs' records, the doctor facts
+    /// and the JSON export.
+    Bundle(BundleCmd),
     /// Classify free text (a pasted log, an issue body) against the signatures.
     Match(MatchCmd),
     /// Work with the rule library.
@@ -147,7 +154,54 @@ struct ExportCmd {
     /// Keep home paths, user names and tokens.
     #[arg(long)]
     no_redact: bool,
+    /// Print only a one-line issue title (for `gh issue create --title "$(…)"`).
+    #[arg(long)]
+    title_only: bool,
+    /// Home tree whose setup the Markdown Environment section describes (default: yours).
+    #[arg(long, value_name = "DIR")]
+    home: Option<PathBuf>,
     /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+/// `triage doctor`'s arguments.
+#[derive(Debug, Args)]
+struct DoctorCmd {
+    /// Examine this home tree instead of yours (e.g. one a user sent).
+    #[arg(long, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Run `codex --version`, `node --version`, `npm --version` (otherwise nothing is run).
+    #[arg(long)]
+    probe: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: TextFormat,
+    /// Redact home paths, user names and tokens.
+    #[arg(long)]
+    redact: bool,
+}
+
+/// `triage bundle`'s arguments.
+#[derive(Debug, Args)]
+struct BundleCmd {
+    /// Where to look (default: the plugin's usual locations).
+    paths: Vec<PathBuf>,
+    /// Only this cluster's runs.
+    #[arg(long, value_name = "ID")]
+    cluster: Option<String>,
+    /// Every run, not only those in an issue cluster (failed, stalled or with a signature).
+    #[arg(long)]
+    all: bool,
+    /// Home tree for the doctor facts (default: yours).
+    #[arg(long, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Keep home paths, user names and tokens (check before sharing).
+    #[arg(long)]
+    no_redact: bool,
+    /// The archive to write (default: triage-bundle-<date>.tar.gz here).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     #[command(flatten)]
@@ -318,6 +372,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Scan(a) => cmd_scan(ra, a),
         Command::Explain(a) => cmd_explain(ra, a),
         Command::Export(a) => cmd_export(ra, a),
+        Command::Doctor(a) => cmd_doctor(ra, a),
+        Command::Bundle(a) => cmd_bundle(ra, a),
         Command::Match(a) => cmd_match(ra, a),
         Command::Rules { command } => rules_command(ra, command),
     }
@@ -405,6 +461,8 @@ fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
         format,
         cluster,
         no_redact,
+        title_only,
+        home,
         output,
         scan: sa,
     } = a;
@@ -412,33 +470,147 @@ fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    if let Some(id) = &cluster {
-        if !res.clusters.iter().any(|c| &c.id == id) {
-            eprintln!(
-                "triage: no cluster `{id}` in this scan; clusters: {}",
-                res.clusters
-                    .iter()
-                    .map(|c| c.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            return Ok(EXIT_USAGE);
-        }
-        res.clusters.retain(|c| &c.id == id);
-        let keep: std::collections::HashSet<String> = res
-            .clusters
-            .iter()
-            .flat_map(|c| c.runs.iter().cloned())
-            .collect();
-        res.runs.retain(|r| keep.contains(&r.id));
+    if let Err(code) = select_cluster(&mut res, cluster.as_deref()) {
+        return Ok(code);
     }
-    let format = match format {
-        ExportFormat::Json => report::Format::Json,
-        ExportFormat::Markdown => report::Format::Markdown,
-    };
     let redactor = (!no_redact).then(Redactor::from_env);
     let out = Output::from_flag(output.as_deref());
-    report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
+    if title_only {
+        let md = report::markdown::Options {
+            environment: None,
+            redactor: redactor.as_ref(),
+        };
+        out.text(&format!("{}\n", report::markdown::title(&res, md)))?;
+        return Ok(EXIT_OK);
+    }
+    match format {
+        ExportFormat::Json => {
+            report::scan_result(&res, &rules, report::Format::Json, redactor.as_ref(), &out)?
+        }
+        ExportFormat::Markdown => {
+            // The environment is this machine's (or --home's), as `triage doctor` sees it
+            // without running programs; redacted like everything else.
+            let facts = doctor::gather(&doctor::Inputs::from_env(home, false)?, &rules);
+            let facts = match &redactor {
+                Some(r) => facts.redacted(r),
+                None => Some(facts),
+            };
+            let md = report::markdown::Options {
+                environment: facts.as_ref(),
+                redactor: redactor.as_ref(),
+            };
+            // Redaction happens inside, on each string before it is escaped.
+            out.text(&report::markdown::render(&res, &rules, md))?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// `triage doctor`.
+fn cmd_doctor(ra: &RuleArgs, a: DoctorCmd) -> anyhow::Result<i32> {
+    let DoctorCmd {
+        home,
+        probe,
+        format,
+        redact,
+    } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let facts = doctor::gather(&doctor::Inputs::from_env(home, probe)?, &rules);
+    let facts = if redact {
+        facts
+            .redacted(&Redactor::from_env())
+            .ok_or_else(|| anyhow::anyhow!("redaction failed; nothing printed"))?
+    } else {
+        facts
+    };
+    match format {
+        TextFormat::Json => Output::Stdout.json(&facts)?,
+        TextFormat::Human => Output::Stdout.text(&doctor::render_human(&facts, 8))?,
+    }
+    Ok(EXIT_OK)
+}
+
+/// `triage bundle`.
+fn cmd_bundle(ra: &RuleArgs, a: BundleCmd) -> anyhow::Result<i32> {
+    let BundleCmd {
+        paths,
+        cluster,
+        all,
+        home,
+        no_redact,
+        output,
+        scan: sa,
+    } = a;
+    let (rules, mut res) = match scan_paths(ra, &paths, &sa)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    if res.scanned.roots.is_empty() {
+        eprintln!("triage: no job records to bundle");
+        return Ok(EXIT_USAGE);
+    }
+    if let Err(code) = select_cluster(&mut res, cluster.as_deref()) {
+        return Ok(code);
+    }
+    if !all {
+        let keep: std::collections::HashSet<&str> = res
+            .clusters
+            .iter()
+            .flat_map(|c| c.runs.iter().map(String::as_str))
+            .collect();
+        let ids: Vec<String> = res
+            .runs
+            .iter()
+            .filter(|r| keep.contains(r.id.as_str()))
+            .map(|r| r.id.clone())
+            .collect();
+        res.runs.retain(|r| ids.contains(&r.id));
+    }
+    if res.runs.is_empty() {
+        eprintln!(
+            "triage: no run to bundle (no failed, stalled or flagged run; --all takes every run)"
+        );
+        return Ok(EXIT_USAGE);
+    }
+    let out = output.unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "triage-bundle-{}.tar.gz",
+            &timefmt::format_iso(res.now)[..10]
+        ))
+    });
+    let roots: Vec<PathBuf> = if paths.is_empty() {
+        crate::discover::default_roots()
+    } else {
+        paths.clone()
+    };
+    crate::bundle::check_output(&out, &roots)?;
+    let redactor = (!no_redact).then(Redactor::from_env);
+    let facts = doctor::gather(&doctor::Inputs::from_env(home, false)?, &rules);
+    let doc = report::json::document(&res, &rules, res.now);
+    let contents = crate::bundle::Contents {
+        runs: &res.runs,
+        export_json: serde_json::to_string_pretty(&doc)? + "\n",
+        doctor: Some(&facts),
+        redactor: redactor.as_ref(),
+        mtime: (res.now / 1000).max(0) as u64,
+    };
+    let file = std::fs::File::create(&out)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    let names = crate::bundle::write(std::io::BufWriter::new(file), &contents)?;
+    eprintln!(
+        "triage: wrote {} ({} runs, {} files{})",
+        out.display(),
+        res.runs.len(),
+        names.len(),
+        if no_redact {
+            ", NOT redacted"
+        } else {
+            ", redacted"
+        }
+    );
     Ok(EXIT_OK)
 }
 
@@ -456,6 +628,30 @@ fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
         TextFormat::Human => write_out(&report::text_match::render_human(&matches, &rules))?,
     }
     Ok(EXIT_OK)
+}
+
+/// Keeps only cluster `id` and its runs; an unknown id is a usage error listing the clusters.
+fn select_cluster(res: &mut ScanResult, id: Option<&str>) -> Result<(), i32> {
+    let Some(id) = id else { return Ok(()) };
+    if !res.clusters.iter().any(|c| c.id == id) {
+        eprintln!(
+            "triage: no cluster `{id}` in this scan; clusters: {}",
+            res.clusters
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Err(EXIT_USAGE);
+    }
+    res.clusters.retain(|c| c.id == id);
+    let keep: std::collections::HashSet<String> = res
+        .clusters
+        .iter()
+        .flat_map(|c| c.runs.iter().cloned())
+        .collect();
+    res.runs.retain(|r| keep.contains(&r.id));
+    Ok(())
 }
 
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {

@@ -40,10 +40,12 @@
 
 #![deny(missing_docs)]
 
+pub mod bundle;
 pub mod classify;
 pub mod cli;
 pub mod cluster;
 pub mod discover;
+pub mod doctor;
 pub mod explain;
 pub mod fsutil;
 pub mod log;

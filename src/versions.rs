@@ -139,7 +139,8 @@ pub fn cli_version_from_rollout(
     None
 }
 
-fn first_line_cli_version(path: &Path) -> Option<String> {
+/// The `cli_version` of a rollout file's first line (`session_meta`).
+pub fn first_line_cli_version(path: &Path) -> Option<String> {
     let f = std::fs::File::open(path).ok()?;
     let mut line = Vec::new();
     std::io::BufReader::new(f.take_capped())

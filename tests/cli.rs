@@ -191,7 +191,8 @@ fn fail_on_sets_the_exit_code() {
             SAMPLE_NOW,
         ])
         .assert()
-        .code(0);
+        // The sample's Windows sandbox runs block all work: critical (rules/README.md).
+        .code(1);
     triage()
         .args(["scan", "testdata/sample", "--fail-on", "urgent"])
         .assert()

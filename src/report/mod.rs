@@ -2,9 +2,12 @@
 //! (design-notes §4) and NDJSON, the Markdown issue body, the `explain` timeline, `match`
 //! output and the rules listings. A new format is one file here and one arm of [`Format`].
 
+pub mod attempts;
+pub mod evidence;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod mdsafe;
 pub mod out;
 pub mod rules;
 pub mod text_match;
@@ -56,7 +59,14 @@ pub fn scan_result(
             }
             s
         }
-        Format::Markdown => markdown::render(res, rules),
+        Format::Markdown => {
+            // Markdown redacts each string itself, before escaping it.
+            let opts = markdown::Options {
+                environment: None,
+                redactor,
+            };
+            return out.text(&markdown::render(res, rules, opts));
+        }
     };
     match redactor {
         Some(r) => out.text(&r.redact(&text)),
