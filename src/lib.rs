@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod log;
 pub mod matchtext;
 pub mod matchtext_support;
+pub mod mine;
 pub mod record;
 pub mod redact;
 pub mod report;
