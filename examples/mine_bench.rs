@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use triage::mine::{Miner, MinerConfig, Span, tokenize};
+use triage::mine::{Miner, MinerConfig, Tokens};
 
 /// Parses RFC 4180 CSV (quoted fields, `""` escapes, newlines inside quotes).
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
@@ -116,12 +116,12 @@ fn grouping_accuracy(pred: &[u32], truth: &[String]) -> f64 {
 
 fn mine(cfg: &MinerConfig, lines: &[String]) -> Vec<u32> {
     let mut m = Miner::new(cfg.clone());
-    let mut spans: Vec<Span> = Vec::new();
+    let mut toks = Tokens::default();
     lines
         .iter()
         .map(|l| {
-            tokenize(l, &mut spans);
-            m.add_tokens(l, &spans)
+            toks.parse(l);
+            m.add_tokens(&toks)
         })
         .collect()
 }
@@ -136,6 +136,7 @@ fn main() {
         let mut val = || args.next().unwrap_or_default();
         match a.as_str() {
             "--sim" => cfg.similarity = val().parse().expect("--sim X"),
+            "--words" => cfg.word_changes = val().parse().expect("--words X"),
             "--depth" => cfg.prefix_depth = val().parse().expect("--depth N"),
             "--rounds" => rounds = val().parse().expect("--rounds N"),
             "--show" => verbose = Some(val()),
@@ -206,10 +207,8 @@ fn main() {
 /// Prints the true groups the miner split or merged, for reading the failure modes.
 fn show_errors(cfg: &MinerConfig, s: &Set, pred: &[u32]) {
     let mut m = Miner::new(cfg.clone());
-    let mut spans = Vec::new();
     for l in &s.content {
-        tokenize(l, &mut spans);
-        m.add_tokens(l, &spans);
+        m.add(l);
     }
     let mut by_truth: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, t) in s.truth.iter().enumerate() {

@@ -34,7 +34,7 @@
 
 mod tokens;
 
-pub use tokens::{Span, is_variable, tokenize};
+pub use tokens::{Span, Tokens, is_variable, mask_token};
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -76,6 +76,9 @@ pub struct MinerConfig {
     pub max_children: usize,
     /// Most templates kept; the least recently used one is evicted beyond this.
     pub max_templates: usize,
+    /// Most positions, as a share of the message's tokens, where a plain word of the
+    /// template may differ from a plain word of the message for the two to merge.
+    pub word_changes: f64,
 }
 
 impl Default for MinerConfig {
@@ -85,6 +88,7 @@ impl Default for MinerConfig {
             similarity: 0.5,
             max_children: 100,
             max_templates: 50_000,
+            word_changes: 0.0,
         }
     }
 }
@@ -123,7 +127,7 @@ pub struct Miner {
     templates: Vec<Tmpl>,
     alive: usize,
     clock: u64,
-    spans: Vec<Span>,
+    scratch: Tokens,
 }
 
 /// A template as callers see it.
@@ -152,47 +156,47 @@ impl Miner {
             templates: Vec::new(),
             alive: 0,
             clock: 0,
-            spans: Vec::new(),
+            scratch: Tokens::default(),
         }
     }
 
     /// Adds one message; returns the template that absorbed it.
     pub fn add(&mut self, message: &str) -> TemplateId {
-        let mut spans = std::mem::take(&mut self.spans);
-        tokenize(message, &mut spans);
-        let id = self.add_tokens(message, &spans);
-        self.spans = spans;
+        let mut toks = std::mem::take(&mut self.scratch);
+        toks.parse(message);
+        let id = self.add_tokens(&toks);
+        self.scratch = toks;
         id
     }
 
-    /// Adds one message already split by [`tokenize`]; returns its template.
-    pub fn add_tokens(&mut self, msg: &str, toks: &[Span]) -> TemplateId {
+    /// Adds one message already split by [`Tokens::parse`]; returns its template.
+    pub fn add_tokens(&mut self, toks: &Tokens) -> TemplateId {
         self.clock += 1;
         let depth = self.cfg.prefix_depth;
         let max_children = self.cfg.max_children;
         let root = self.roots.entry(toks.len()).or_default();
-        let leaf = descend(root, msg, toks, depth, max_children);
+        let leaf = descend(root, toks, depth, max_children);
         // Best template in the leaf.
-        let mut best: Option<(u32, f64, usize)> = None;
+        let mut best: Option<(u32, f64, usize, usize)> = None;
         for &tid in &leaf.templates {
             let t = &self.templates[tid as usize];
-            let (sim, wild) = similarity(&t.slots, msg, toks);
+            let (sim, wild, hard) = similarity(&t.slots, toks);
             let better = match best {
                 None => true,
-                Some((_, s, w)) => sim > s || (sim == s && wild > w),
+                Some((_, s, w, _)) => sim > s || (sim == s && wild > w),
             };
             if better {
-                best = Some((tid, sim, wild));
+                best = Some((tid, sim, wild, hard));
             }
         }
-        if let Some((tid, sim, _)) = best
+        if let Some((tid, sim, _, hard)) = best
             && sim >= self.cfg.similarity
-            && may_merge(&self.templates[tid as usize].slots, msg, toks)
+            && hard as f64 <= self.cfg.word_changes * toks.len() as f64
         {
             let t = &mut self.templates[tid as usize];
-            for (slot, tok) in t.slots.iter_mut().zip(toks) {
+            for (i, slot) in t.slots.iter_mut().enumerate() {
                 if let Slot::Const(c) = slot
-                    && (tok.wild || **c != *tok.text(msg))
+                    && (toks.spans[i].wild || **c != *toks.text(i))
                 {
                     *slot = Slot::Wild;
                 }
@@ -203,13 +207,12 @@ impl Miner {
         }
         let tid = self.templates.len() as u32;
         self.templates.push(Tmpl {
-            slots: toks
-                .iter()
-                .map(|t| {
-                    if t.wild {
+            slots: (0..toks.len())
+                .map(|i| {
+                    if toks.spans[i].wild {
                         Slot::Wild
                     } else {
-                        Slot::Const(t.text(msg).into())
+                        Slot::Const(toks.text(i).into())
                     }
                 })
                 .collect(),
@@ -284,14 +287,15 @@ fn remove_from(node: &mut Node, victim: u32) {
 
 fn descend<'n>(
     mut node: &'n mut Node,
-    msg: &str,
-    toks: &[Span],
+    toks: &Tokens,
     depth: usize,
     max_children: usize,
 ) -> &'n mut Node {
-    for tok in toks.iter().take(depth) {
-        let w = tok.text(msg);
-        node = if tok.wild {
+    for i in 0..toks.len().min(depth) {
+        let w = toks.text(i);
+        // A token with a masked part (`blk_<*>`) is keyed as a variable, as Drain keys any
+        // token with a digit: such a token must not split the tree.
+        node = if toks.spans[i].wild || w.contains("<*>") {
             node.wild.get_or_insert_with(Default::default)
         } else if node.children.contains_key(w) {
             node.children.get_mut(w).expect("present")
@@ -304,30 +308,31 @@ fn descend<'n>(
     node
 }
 
-/// Share of positions where the template agrees with the message, and its wildcard count.
-fn similarity(slots: &[Slot], msg: &str, toks: &[Span]) -> (f64, usize) {
+/// Share of positions where the template agrees with the message, its wildcard count, and
+/// the number of positions where two plain words (no masked part) disagree.
+fn similarity(slots: &[Slot], toks: &Tokens) -> (f64, usize, usize) {
     if slots.is_empty() {
-        return (1.0, 0);
+        return (1.0, 0, 0);
     }
     let mut same = 0usize;
     let mut wild = 0usize;
-    for (s, t) in slots.iter().zip(toks) {
+    let mut hard = 0usize;
+    for (i, s) in slots.iter().enumerate() {
+        let t = toks.spans[i];
         match s {
             Slot::Wild => {
                 wild += 1;
                 same += 1;
             }
-            Slot::Const(c) if !t.wild && **c == *t.text(msg) => same += 1,
-            Slot::Const(_) => {}
+            Slot::Const(c) if !t.wild && **c == *toks.text(i) => same += 1,
+            Slot::Const(c) => {
+                if !t.wild && !c.contains("<*>") && !toks.text(i).contains("<*>") {
+                    hard += 1;
+                }
+            }
         }
     }
-    (same as f64 / slots.len() as f64, wild)
-}
-
-/// Refuses merges that would leave a template with too few constants.
-fn may_merge(slots: &[Slot], msg: &str, toks: &[Span]) -> bool {
-    let _ = (slots, msg, toks);
-    true
+    (same as f64 / slots.len() as f64, wild, hard)
 }
 
 fn render(slots: &[Slot]) -> String {
