@@ -123,6 +123,9 @@ fn mine(cfg: &MinerConfig, lines: &[String]) -> Vec<u32> {
             toks.parse(l);
             m.add_tokens(&toks)
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|id| m.resolve(id))
         .collect()
 }
 
@@ -136,6 +139,7 @@ fn main() {
         let mut val = || args.next().unwrap_or_default();
         match a.as_str() {
             "--sim" => cfg.similarity = val().parse().expect("--sim X"),
+            "--distinct" => cfg.distinct_values = val().parse().expect("--distinct N"),
             "--words" => cfg.word_changes = val().parse().expect("--words X"),
             "--depth" => cfg.prefix_depth = val().parse().expect("--depth N"),
             "--rounds" => rounds = val().parse().expect("--rounds N"),
@@ -210,6 +214,8 @@ fn show_errors(cfg: &MinerConfig, s: &Set, pred: &[u32]) {
     for l in &s.content {
         m.add(l);
     }
+    let pred: Vec<u32> = pred.iter().map(|&p| m.resolve(p)).collect();
+    let pred = &pred[..];
     let mut by_truth: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, t) in s.truth.iter().enumerate() {
         by_truth.entry(t).or_default().push(i);

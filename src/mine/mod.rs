@@ -79,6 +79,9 @@ pub struct MinerConfig {
     /// Most positions, as a share of the message's tokens, where a plain word of the
     /// template may differ from a plain word of the message for the two to merge.
     pub word_changes: f64,
+    /// Distinct plain words seen at one position, templates otherwise alike, that make the
+    /// position a variable (the distinct-values rule).
+    pub distinct_values: usize,
 }
 
 impl Default for MinerConfig {
@@ -89,6 +92,7 @@ impl Default for MinerConfig {
             max_children: 100,
             max_templates: 50_000,
             word_changes: 0.0,
+            distinct_values: 3,
         }
     }
 }
@@ -127,6 +131,7 @@ pub struct Miner {
     templates: Vec<Tmpl>,
     alive: usize,
     clock: u64,
+    parent: Vec<u32>,
     scratch: Tokens,
 }
 
@@ -156,6 +161,7 @@ impl Miner {
             templates: Vec::new(),
             alive: 0,
             clock: 0,
+            parent: Vec::new(),
             scratch: Tokens::default(),
         }
     }
@@ -176,34 +182,70 @@ impl Miner {
         let max_children = self.cfg.max_children;
         let root = self.roots.entry(toks.len()).or_default();
         let leaf = descend(root, toks, depth, max_children);
-        // Best template in the leaf.
-        let mut best: Option<(u32, f64, usize, usize)> = None;
+        let allowed_hard = (self.cfg.word_changes * toks.len() as f64) as usize;
+        // The most similar template the message may join, and the templates it differs from
+        // in exactly one plain word (candidates for the distinct-values rule).
+        let mut best: Option<(u32, f64, usize)> = None;
+        let mut one_word: Vec<(u32, usize)> = Vec::new();
         for &tid in &leaf.templates {
             let t = &self.templates[tid as usize];
-            let (sim, wild, hard) = similarity(&t.slots, toks);
-            let better = match best {
-                None => true,
-                Some((_, s, w, _)) => sim > s || (sim == s && wild > w),
-            };
-            if better {
-                best = Some((tid, sim, wild, hard));
+            let m = similarity(&t.slots, toks);
+            if m.sim < self.cfg.similarity {
+                continue;
+            }
+            if m.hard <= allowed_hard {
+                let better = match best {
+                    None => true,
+                    Some((_, s, w)) => m.sim > s || (m.sim == s && m.wild > w),
+                };
+                if better {
+                    best = Some((tid, m.sim, m.wild));
+                }
+            } else if m.hard == 1 {
+                one_word.push((tid, m.first_hard));
             }
         }
-        if let Some((tid, sim, _, hard)) = best
-            && sim >= self.cfg.similarity
-            && hard as f64 <= self.cfg.word_changes * toks.len() as f64
-        {
+        if let Some((tid, _, _)) = best {
             let t = &mut self.templates[tid as usize];
-            for (i, slot) in t.slots.iter_mut().enumerate() {
-                if let Slot::Const(c) = slot
-                    && (toks.spans[i].wild || **c != *toks.text(i))
-                {
-                    *slot = Slot::Wild;
-                }
-            }
+            generalise(&mut t.slots, toks);
             t.count += 1;
             t.last_used = self.clock;
             return tid;
+        }
+        // Distinct-values rule: a position where enough templates of the leaf differ only
+        // in one plain word is a variable; they become one template.
+        if let Some(p) = most_common_position(&one_word)
+            && one_word.iter().filter(|(_, q)| *q == p).count() + 1 >= self.cfg.distinct_values
+        {
+            let group: Vec<u32> = one_word
+                .iter()
+                .filter(|(_, q)| *q == p)
+                .map(|(t, _)| *t)
+                .collect();
+            let rep = group[0];
+            let mut slots = std::mem::take(&mut self.templates[rep as usize].slots);
+            slots[p] = Slot::Wild;
+            generalise(&mut slots, toks);
+            let mut count = self.templates[rep as usize].count + 1;
+            for &other in &group[1..] {
+                let o = &mut self.templates[other as usize];
+                for (s, os) in slots.iter_mut().zip(&o.slots) {
+                    if *s != *os {
+                        *s = Slot::Wild;
+                    }
+                }
+                count += o.count;
+                o.alive = false;
+                o.slots = Vec::new();
+                self.parent[other as usize] = rep;
+                self.alive -= 1;
+            }
+            leaf.templates.retain(|t| !group[1..].contains(t));
+            let t = &mut self.templates[rep as usize];
+            t.slots = slots;
+            t.count = count;
+            t.last_used = self.clock;
+            return rep;
         }
         let tid = self.templates.len() as u32;
         self.templates.push(Tmpl {
@@ -220,12 +262,25 @@ impl Miner {
             last_used: self.clock,
             alive: true,
         });
+        self.parent.push(tid);
         leaf.templates.push(tid);
         self.alive += 1;
         if self.alive > self.cfg.max_templates {
             self.evict();
         }
         tid
+    }
+
+    /// The template a message's id stands for now: templates merged by the distinct-values
+    /// rule answer for the ids they absorbed.
+    pub fn resolve(&self, mut id: TemplateId) -> TemplateId {
+        while let Some(&p) = self.parent.get(id as usize) {
+            if p == id {
+                break;
+            }
+            id = p;
+        }
+        id
     }
 
     /// Drops the least recently used template (and its leaf entry).
@@ -308,15 +363,23 @@ fn descend<'n>(
     node
 }
 
-/// Share of positions where the template agrees with the message, its wildcard count, and
-/// the number of positions where two plain words (no masked part) disagree.
-fn similarity(slots: &[Slot], toks: &Tokens) -> (f64, usize, usize) {
-    if slots.is_empty() {
-        return (1.0, 0, 0);
-    }
+/// How a template compares with a message.
+struct Similarity {
+    /// Share of positions that agree (a wildcard agrees with anything).
+    sim: f64,
+    /// Wildcards of the template.
+    wild: usize,
+    /// Positions where two plain words (no masked part) differ.
+    hard: usize,
+    /// The first such position.
+    first_hard: usize,
+}
+
+fn similarity(slots: &[Slot], toks: &Tokens) -> Similarity {
     let mut same = 0usize;
     let mut wild = 0usize;
     let mut hard = 0usize;
+    let mut first_hard = 0usize;
     for (i, s) in slots.iter().enumerate() {
         let t = toks.spans[i];
         match s {
@@ -327,12 +390,46 @@ fn similarity(slots: &[Slot], toks: &Tokens) -> (f64, usize, usize) {
             Slot::Const(c) if !t.wild && **c == *toks.text(i) => same += 1,
             Slot::Const(c) => {
                 if !t.wild && !c.contains("<*>") && !toks.text(i).contains("<*>") {
+                    if hard == 0 {
+                        first_hard = i;
+                    }
                     hard += 1;
                 }
             }
         }
     }
-    (same as f64 / slots.len() as f64, wild, hard)
+    Similarity {
+        sim: if slots.is_empty() {
+            1.0
+        } else {
+            same as f64 / slots.len() as f64
+        },
+        wild,
+        hard,
+        first_hard,
+    }
+}
+
+/// Turns every constant the message disagrees with into a wildcard.
+fn generalise(slots: &mut [Slot], toks: &Tokens) {
+    for (i, slot) in slots.iter_mut().enumerate() {
+        if let Slot::Const(c) = slot
+            && (toks.spans[i].wild || **c != *toks.text(i))
+        {
+            *slot = Slot::Wild;
+        }
+    }
+}
+
+fn most_common_position(cands: &[(u32, usize)]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for &(_, p) in cands {
+        let n = cands.iter().filter(|(_, q)| *q == p).count();
+        if best.is_none_or(|(_, bn)| n > bn) {
+            best = Some((p, n));
+        }
+    }
+    best.map(|(p, _)| p)
 }
 
 fn render(slots: &[Slot]) -> String {
