@@ -88,11 +88,11 @@ impl Default for MinerConfig {
     fn default() -> Self {
         MinerConfig {
             prefix_depth: 2,
-            similarity: 0.5,
+            similarity: 0.7,
             max_children: 100,
             max_templates: 50_000,
             word_changes: 0.0,
-            distinct_values: 3,
+            distinct_values: 4,
         }
     }
 }

@@ -184,10 +184,19 @@ fn is_value_run(run: &[u8]) -> bool {
     run.iter().all(u8::is_ascii_hexdigit) && run.iter().any(u8::is_ascii_digit)
 }
 
-/// The digit-free variable classes: paths, URLs, quoted strings.
+/// Month and weekday names: parts of a date written out (`Fri Jun 17 07:07:00 2005`).
+const DATE_WORDS: [&[u8]; 19] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+    b"Dec", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
+];
+
+/// The digit-free variable classes: paths, URLs, quoted strings, date words.
 fn is_variable_word(b: &[u8]) -> bool {
     if b.len() < 2 {
         return false;
+    }
+    if b.len() == 3 && DATE_WORDS.contains(&b) {
+        return true;
     }
     let first = b[0];
     let last = b[b.len() - 1];
