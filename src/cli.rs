@@ -144,6 +144,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: TextFormat,
     },
+    /// Mine log templates: the constant text of messages, with `<*>` for the variables.
+    Mine {
+        /// Text files (one message a line), - for standard input (the default), or plugin
+        /// data trees and job logs (their entries' messages, without timestamps).
+        inputs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: TextFormat,
+        /// Write here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Work with the rule library.
     Rules {
         #[command(subcommand)]
@@ -484,6 +496,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 TextFormat::Human => matchtext::render_human(&matches, &rules),
             };
             write_out(None, &out)?;
+            Ok(EXIT_OK)
+        }
+        Command::Mine {
+            inputs,
+            format,
+            output,
+        } => {
+            let mined = crate::mine::input::mine_inputs(&inputs, Default::default());
+            for w in &mined.warnings {
+                eprintln!("triage: warning: {w}");
+            }
+            let text = match format {
+                TextFormat::Json => serde_json::to_string_pretty(&mined)? + "\n",
+                TextFormat::Human => crate::mine::input::render_human(&mined),
+            };
+            write_out(output.as_deref(), &text)?;
             Ok(EXIT_OK)
         }
         Command::Rules { command } => rules_command(&cli.rules, command),
