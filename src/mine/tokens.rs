@@ -173,9 +173,18 @@ fn mask_into(tok: &str, out: &mut String) {
     out.push_str(&tok[copied..]);
 }
 
-/// An alphanumeric run that is a value: all digits, `0x…` hex, or hex with a digit in it.
+/// An alphanumeric run that is a value: all digits, `0x…` hex, hex with a digit in it, or a
+/// generated id where letters and digits alternate (`mvz3s4x2`; a name such as `SOCKS5` or
+/// `x86` switches between them once or twice).
 fn is_value_run(run: &[u8]) -> bool {
     if run.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    let switches = run
+        .windows(2)
+        .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+        .count();
+    if switches >= 3 {
         return true;
     }
     if run.len() > 2 && (run.starts_with(b"0x") || run.starts_with(b"0X")) {
@@ -247,6 +256,7 @@ mod tests {
         assert_eq!(mask_token("(1.16"), "(<*>");
         assert_eq!(mask_token("BIOS-e820:"), "BIOS-<*>:");
         assert_eq!(mask_token("30546173_4261722401"), "<*>_<*>");
+        assert_eq!(mask_token("task-mvz3s4x2-9kiqei"), "task-<*>-<*>kiqei");
         assert_eq!(
             mask_token("[instance: b9000564-fe1a-409b-bdcc-1e88b294cd1d]"),
             "[instance: <*>]"
