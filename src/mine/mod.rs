@@ -331,6 +331,15 @@ impl Miner {
     }
 }
 
+/// The template of each message, mined together in one pass (in order).
+pub fn templates_of<'a>(messages: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut m = Miner::default();
+    let ids: Vec<TemplateId> = messages.into_iter().map(|l| m.add(l)).collect();
+    ids.into_iter()
+        .map(|id| m.template_text(m.resolve(id)).unwrap_or_default())
+        .collect()
+}
+
 fn remove_from(node: &mut Node, victim: u32) {
     node.templates.retain(|&t| t != victim);
     for c in node.children.values_mut() {
