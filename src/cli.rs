@@ -199,6 +199,24 @@ enum RulesCommand {
     },
     /// Every rule pattern as a regex, one per line (usable as `rg -f`).
     Patterns,
+    /// Write an experimental rule from an unclassified cluster of a scan.
+    Draft {
+        /// The cluster's id, as `scan` shows it (`unclassified:<fingerprint>`).
+        cluster: String,
+        /// Where to scan (default: the plugin's usual locations).
+        paths: Vec<PathBuf>,
+        /// Its family (folder); guessed from the template when absent.
+        #[arg(long)]
+        family: Option<String>,
+        /// The new rule's id (default: draft-<fingerprint>).
+        #[arg(long)]
+        id: Option<String>,
+        /// Rule directory to write into.
+        #[arg(long, value_name = "DIR", default_value = "rules")]
+        dir: PathBuf,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
 }
 
 /// Parses arguments and runs; returns the exit code.
@@ -668,6 +686,46 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 Ok(EXIT_USAGE)
             }
         },
+        RulesCommand::Draft {
+            cluster,
+            paths,
+            family,
+            id,
+            dir,
+            scan: sa,
+        } => {
+            let set = match load_rules(ra, &[]) {
+                Ok(s) => s,
+                Err(c) => return Ok(c),
+            };
+            let res = scan::scan(&scan_options(&paths, &sa)?, &set);
+            emit_warnings(&res);
+            let req = crate::mine::draft::DraftRequest {
+                cluster,
+                family,
+                id,
+                dir: dir.clone(),
+            };
+            let sources = RuleSources {
+                builtin: !ra.no_builtin_rules,
+                dirs: ra.rules.clone(),
+            };
+            match crate::mine::draft::write_draft(&req, &res.clusters, &res.runs, &sources) {
+                Ok(d) => {
+                    println!(
+                        "wrote {} (pattern: {})\nfill in its title, description, fix and references, then run: triage rules test --rules {}",
+                        d.path.display(),
+                        d.regex,
+                        dir.display()
+                    );
+                    Ok(EXIT_OK)
+                }
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    Ok(EXIT_USAGE)
+                }
+            }
+        }
         RulesCommand::Patterns => {
             let set = match load_rules(ra, &[]) {
                 Ok(s) => s,

@@ -32,6 +32,7 @@
 //! * Line numbers, not lines, are what callers keep (`triage mine` prints them), so the
 //!   miner stays bounded while the output lists every line.
 
+pub mod draft;
 pub mod input;
 mod tokens;
 
