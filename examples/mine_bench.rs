@@ -237,7 +237,11 @@ fn show_errors(cfg: &MinerConfig, s: &Set, pred: &[u32]) {
         let mut ps: Vec<u32> = v.iter().map(|&i| pred[i]).collect();
         ps.sort();
         ps.dedup();
-        println!("  truth {t} ({} lines) -> {} predicted groups", v.len(), ps.len());
+        println!(
+            "  truth {t} ({} lines) -> {} predicted groups",
+            v.len(),
+            ps.len()
+        );
         for p in ps.iter().take(4) {
             let n = by_pred[p].len();
             let own = by_pred[p].iter().filter(|&&i| s.truth[i] == *t).count();

@@ -165,7 +165,9 @@ pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
         if r.findings.is_empty() {
             if let Some(template) = unexplained.get(&i) {
                 let key = format!("unclassified:{}", fingerprint(template));
-                titles.entry(key.clone()).or_insert_with(|| template.clone());
+                titles
+                    .entry(key.clone())
+                    .or_insert_with(|| template.clone());
                 by_key.entry(key).or_default().push(r);
             }
             continue;

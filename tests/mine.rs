@@ -56,9 +56,15 @@ fn mine_reads_job_trees_without_timestamps_and_writes_to_a_file() {
         .assert()
         .success();
     let text = std::fs::read_to_string(&out).expect("written");
-    assert!(text.starts_with("4 template(s) from 8 message(s)"), "{text}");
+    assert!(
+        text.starts_with("4 template(s) from 8 message(s)"),
+        "{text}"
+    );
     assert!(text.contains("Starting Codex Task."), "{text}");
-    assert!(!text.contains("[2026-"), "timestamps must be stripped: {text}");
+    assert!(
+        !text.contains("[2026-"),
+        "timestamps must be stripped: {text}"
+    );
 }
 
 #[test]
@@ -76,7 +82,16 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
 
     let rules = tempfile::tempdir().expect("tempdir");
     triage()
-        .args(["rules", "draft", &id, TREE, "--now", NOW, "--id", "config-load-invalid-type"])
+        .args([
+            "rules",
+            "draft",
+            &id,
+            TREE,
+            "--now",
+            NOW,
+            "--id",
+            "config-load-invalid-type",
+        ])
         .arg("--dir")
         .arg(rules.path())
         .assert()
@@ -96,7 +111,9 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
         .success();
     // Matches every run of the cluster.
     let rules_arg = rules.path().to_str().expect("utf-8 path");
-    let doc = json(&["scan", TREE, "--rules", rules_arg, "--format", "json", "--now", NOW]);
+    let doc = json(&[
+        "scan", TREE, "--rules", rules_arg, "--format", "json", "--now", NOW,
+    ]);
     let runs = doc["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 4);
     for r in runs {
@@ -112,7 +129,9 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
     for name in ["plugin-generated", "failures"] {
         let Some(c) = corpus(name) else { return };
         let c = c.to_str().expect("utf-8 path");
-        let doc = json(&["scan", c, "--rules", rules_arg, "--format", "json", "--now", NOW]);
+        let doc = json(&[
+            "scan", c, "--rules", rules_arg, "--format", "json", "--now", NOW,
+        ]);
         for r in doc["runs"].as_array().expect("runs") {
             assert!(
                 !common::signatures(r).contains(&"config-load-invalid-type".to_string()),
@@ -126,7 +145,14 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
 #[test]
 fn draft_refuses_unknown_and_classified_clusters() {
     triage()
-        .args(["rules", "draft", "unclassified:000000000000", TREE, "--now", NOW])
+        .args([
+            "rules",
+            "draft",
+            "unclassified:000000000000",
+            TREE,
+            "--now",
+            NOW,
+        ])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("unclassified clusters:"));

@@ -65,7 +65,10 @@ pub fn write_draft(
                 .map(|c| c.id.as_str())
                 .collect();
             if ids.is_empty() {
-                format!("no cluster `{}` (this scan has no unclassified clusters)", req.cluster)
+                format!(
+                    "no cluster `{}` (this scan has no unclassified clusters)",
+                    req.cluster
+                )
             } else {
                 format!(
                     "no cluster `{}` (unclassified clusters: {})",
@@ -93,7 +96,8 @@ pub fn write_draft(
         .unwrap_or(&cluster.title)
         .to_string();
     let regex = template_regex(&template);
-    let re = Regex::new(&regex).map_err(|e| format!("the template's regex does not compile: {e}"))?;
+    let re =
+        Regex::new(&regex).map_err(|e| format!("the template's regex does not compile: {e}"))?;
     let examples: Vec<&Run> = {
         let mut seen = BTreeSet::new();
         members
@@ -249,11 +253,17 @@ fn guess_family(template: &str) -> &'static str {
         (&["limit", "quota", "429"], "limits"),
         (&["model"], "models"),
         (&["broker"], "broker"),
-        (&["econn", "network", "stream", "timed out", "dns"], "network"),
+        (
+            &["econn", "network", "stream", "timed out", "dns"],
+            "network",
+        ),
         (&["git "], "git"),
         (&["powershell", "cmd.exe", "bash"], "windows-shell"),
         (&["stalled at", "still running"], "hang-job-state"),
-        (&["spawn", "enoent", "not found", "configuration"], "spawn-install"),
+        (
+            &["spawn", "enoent", "not found", "configuration"],
+            "spawn-install",
+        ),
     ];
     for (words, family) in table {
         if words.iter().any(|w| t.contains(w)) {
@@ -432,7 +442,10 @@ seen = {{ {state} }}
                 .filter(|w| !w.contains('<'))
                 .max_by_key(|w| w.len())
                 .unwrap_or("");
-            let near: Vec<&str> = example.split_whitespace().filter(|w| *w != longest).collect();
+            let near: Vec<&str> = example
+                .split_whitespace()
+                .filter(|w| *w != longest)
+                .collect();
             let near = near.join(" ");
             let text = if near.is_empty() || d.matches(&near) {
                 "Turn completed.".to_string()

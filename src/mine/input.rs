@@ -129,7 +129,11 @@ pub fn mine_inputs(inputs: &[PathBuf], cfg: MinerConfig) -> Mined {
     let mut warnings = Vec::new();
     let mut next_line = 1u64;
     let stdin = [PathBuf::from("-")];
-    let inputs = if inputs.is_empty() { &stdin[..] } else { inputs };
+    let inputs = if inputs.is_empty() {
+        &stdin[..]
+    } else {
+        inputs
+    };
     for p in inputs {
         let res = if p == Path::new("-") {
             read_lines(std::io::stdin().lock(), &mut sink, &mut next_line)

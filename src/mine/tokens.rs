@@ -134,7 +134,10 @@ fn mask_into(tok: &str, out: &mut String) {
         if !glued_before && !glued_after && is_value_run(run) {
             let mut s = i;
             // A sign before a number that starts a word belongs to it.
-            if s > 0 && matches!(b[s - 1], b'-' | b'+') && (s == 1 || !b[s - 2].is_ascii_alphanumeric()) {
+            if s > 0
+                && matches!(b[s - 1], b'-' | b'+')
+                && (s == 1 || !b[s - 2].is_ascii_alphanumeric())
+            {
                 s -= 1;
             }
             // Separators joining numbers (`1.16`, `10.0.0.1`, `00:02`) belong to them, and
@@ -195,8 +198,8 @@ fn is_value_run(run: &[u8]) -> bool {
 
 /// Month and weekday names: parts of a date written out (`Fri Jun 17 07:07:00 2005`).
 const DATE_WORDS: [&[u8]; 19] = [
-    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-    b"Dec", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
 ];
 
 /// The digit-free variable classes: paths, URLs, quoted strings, date words.
