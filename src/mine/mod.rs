@@ -289,24 +289,30 @@ impl Miner {
         id
     }
 
-    /// Drops the least recently used template (and its leaf entry).
+    /// Drops the least recently used eighth of the templates (and their leaf entries): one
+    /// walk of the tree pays for many evictions.
     fn evict(&mut self) {
-        let Some(victim) = self
+        let mut live: Vec<(u64, u32)> = self
             .templates
             .iter()
             .enumerate()
             .filter(|(_, t)| t.alive)
-            .min_by_key(|(_, t)| t.last_used)
-            .map(|(i, _)| i as u32)
-        else {
+            .map(|(i, t)| (t.last_used, i as u32))
+            .collect();
+        let n = (self.cfg.max_templates / 8).max(1).min(live.len());
+        if n == 0 {
             return;
-        };
-        let t = &mut self.templates[victim as usize];
-        t.alive = false;
-        t.slots = Vec::new();
-        self.alive -= 1;
+        }
+        live.select_nth_unstable(n - 1);
+        let victims: std::collections::HashSet<u32> = live[..n].iter().map(|&(_, i)| i).collect();
+        for &v in &victims {
+            let t = &mut self.templates[v as usize];
+            t.alive = false;
+            t.slots = Vec::new();
+        }
+        self.alive -= victims.len();
         for root in self.roots.values_mut() {
-            remove_from(root, victim);
+            remove_from(root, &victims);
         }
     }
 
@@ -345,13 +351,13 @@ pub fn templates_of<'a>(messages: impl IntoIterator<Item = &'a str>) -> Vec<Stri
         .collect()
 }
 
-fn remove_from(node: &mut Node, victim: u32) {
-    node.templates.retain(|&t| t != victim);
+fn remove_from(node: &mut Node, victims: &std::collections::HashSet<u32>) {
+    node.templates.retain(|t| !victims.contains(t));
     for c in node.children.values_mut() {
-        remove_from(c, victim);
+        remove_from(c, victims);
     }
     if let Some(w) = node.wild.as_mut() {
-        remove_from(w, victim);
+        remove_from(w, victims);
     }
 }
 
