@@ -13,7 +13,8 @@
 
 use crate::cluster::Cluster;
 use crate::rules::{RuleSet, RuleSources, compile_files, read_sources, selftest};
-use crate::run::{Outcome, Run};
+use crate::run::Run;
+use crate::vocab::Outcome;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -154,7 +155,11 @@ pub fn write_draft(
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let report = selftest::run(&set, Some(std::slice::from_ref(&name)));
+    let report = selftest::run(
+        &set,
+        Some(std::slice::from_ref(&name)),
+        &crate::testjob::Pipeline,
+    );
     if !report.passed() {
         return Err(format!(
             "the draft does not pass its own tests:\n{}",
