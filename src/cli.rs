@@ -100,6 +100,8 @@ enum Command {
     Bundle(BundleCmd),
     /// Classify free text (a pasted log, an issue body) against the signatures.
     Match(MatchCmd),
+    /// Mine log templates: the constant text of messages, with `<*>` for the variables.
+    Mine(MineCmd),
     /// Work with the rule library.
     Rules {
         #[command(subcommand)]
@@ -217,6 +219,19 @@ struct MatchCmd {
     format: TextFormat,
 }
 
+#[derive(Debug, Args)]
+struct MineCmd {
+    /// Text files (one message a line), - for standard input (the default), or plugin data
+    /// trees and job logs (their entries' messages, without timestamps).
+    inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: TextFormat,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 enum RulesCommand {
     /// List the rules.
@@ -253,6 +268,24 @@ enum RulesCommand {
     },
     /// Every rule pattern as a regex, one per line (usable as `rg -f`).
     Patterns,
+    /// Write an experimental rule from an unclassified cluster of a scan.
+    Draft {
+        /// The cluster's id, as `scan` shows it (`unclassified:<fingerprint>`).
+        cluster: String,
+        /// Where to scan (default: the plugin's usual locations).
+        paths: Vec<PathBuf>,
+        /// Its family (folder); guessed from the template when absent.
+        #[arg(long)]
+        family: Option<String>,
+        /// The new rule's id (default: draft-<fingerprint>).
+        #[arg(long)]
+        id: Option<String>,
+        /// Rule directory to write into.
+        #[arg(long, value_name = "DIR", default_value = "rules")]
+        dir: PathBuf,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
 }
 
 /// Parses arguments and runs; returns the exit code.
@@ -375,6 +408,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Doctor(a) => cmd_doctor(ra, a),
         Command::Bundle(a) => cmd_bundle(ra, a),
         Command::Match(a) => cmd_match(ra, a),
+        Command::Mine(a) => cmd_mine(a),
         Command::Rules { command } => rules_command(ra, command),
     }
 }
@@ -654,6 +688,20 @@ fn select_cluster(res: &mut ScanResult, id: Option<&str>) -> Result<(), i32> {
     Ok(())
 }
 
+/// `triage mine`.
+fn cmd_mine(a: MineCmd) -> anyhow::Result<i32> {
+    let mined = crate::mine::input::mine_inputs(&a.inputs, Default::default());
+    for w in &mined.warnings {
+        eprintln!("triage: warning: {w}");
+    }
+    let out = Output::from_flag(a.output.as_deref());
+    match a.format {
+        TextFormat::Json => out.json(&mined)?,
+        TextFormat::Human => out.text(&crate::mine::input::render_human(&mined))?,
+    }
+    Ok(EXIT_OK)
+}
+
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {
     let mut buf = Vec::new();
     match file {
@@ -772,6 +820,46 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 Ok(EXIT_USAGE)
             }
         },
+        RulesCommand::Draft {
+            cluster,
+            paths,
+            family,
+            id,
+            dir,
+            scan: sa,
+        } => {
+            let set = match load_rules(ra, &[]) {
+                Ok(s) => s,
+                Err(c) => return Ok(c),
+            };
+            let res = scan::scan(&scan_options(&paths, &sa)?, &set);
+            emit_warnings(&res);
+            let req = crate::mine::draft::DraftRequest {
+                cluster,
+                family,
+                id,
+                dir: dir.clone(),
+            };
+            let sources = RuleSources {
+                builtin: !ra.no_builtin_rules,
+                dirs: ra.rules.clone(),
+            };
+            match crate::mine::draft::write_draft(&req, &res.clusters, &res.runs, &sources) {
+                Ok(d) => {
+                    println!(
+                        "wrote {} (pattern: {})\nfill in its title, description, fix and references, then run: triage rules test --rules {}",
+                        d.path.display(),
+                        d.regex,
+                        dir.display()
+                    );
+                    Ok(EXIT_OK)
+                }
+                Err(e) => {
+                    eprintln!("triage: {e}");
+                    Ok(EXIT_USAGE)
+                }
+            }
+        }
         RulesCommand::Patterns => {
             let set = match load_rules(ra, &[]) {
                 Ok(s) => s,

@@ -1,5 +1,6 @@
 //! Clusters: runs grouped by signature, and failed or stalled runs that no rule explains
-//! grouped by a normalised fingerprint of their decisive line (Sentry-style masking).
+//! grouped by the template of their decisive line: Sentry-style masking, then the template
+//! miner ([`crate::mine`]) over the masked lines.
 
 use crate::rules::RuleSet;
 use crate::run::Run;
@@ -122,6 +123,36 @@ pub fn fingerprint(normalised: &str) -> String {
     d.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
+/// The masked decisive line of a run that no rule explains and that failed or stalled.
+pub fn unexplained_line(r: &Run) -> Option<String> {
+    if !r.findings.is_empty() || !matches!(r.outcome, Outcome::Failed | Outcome::Stalled) {
+        return None;
+    }
+    let line = r
+        .decisive
+        .as_ref()
+        .map(|d| d.text.as_str())
+        .unwrap_or("(no log)");
+    let prefix = if r.outcome == Outcome::Stalled {
+        "stalled at: "
+    } else {
+        ""
+    };
+    Some(format!("{prefix}{}", normalise(line)))
+}
+
+/// Template of each unexplained run (by index): the masked decisive lines mined together, so
+/// lines that differ in a variable the masks miss still share one cluster.
+fn unexplained_templates(runs: &[Run]) -> BTreeMap<usize, String> {
+    let lines: Vec<(usize, String)> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| unexplained_line(r).map(|l| (i, l)))
+        .collect();
+    let templates = crate::mine::templates_of(lines.iter().map(|(_, l)| l.as_str()));
+    lines.into_iter().map(|(i, _)| i).zip(templates).collect()
+}
+
 fn unknown(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "unknown".into())
 }
@@ -130,22 +161,14 @@ fn unknown(s: &Option<String>) -> String {
 pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
     let mut by_key: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
     let mut titles: BTreeMap<String, String> = BTreeMap::new();
-    for r in runs {
+    let unexplained = unexplained_templates(runs);
+    for (i, r) in runs.iter().enumerate() {
         if r.findings.is_empty() {
-            if matches!(r.outcome, Outcome::Failed | Outcome::Stalled) {
-                let line = r
-                    .decisive
-                    .as_ref()
-                    .map(|d| d.text.as_str())
-                    .unwrap_or("(no log)");
-                let prefix = if r.outcome == Outcome::Stalled {
-                    "stalled at: "
-                } else {
-                    ""
-                };
-                let norm = format!("{prefix}{}", normalise(line));
-                let key = format!("unclassified:{}", fingerprint(&norm));
-                titles.entry(key.clone()).or_insert(norm);
+            if let Some(template) = unexplained.get(&i) {
+                let key = format!("unclassified:{}", fingerprint(template));
+                titles
+                    .entry(key.clone())
+                    .or_insert_with(|| template.clone());
                 by_key.entry(key).or_default().push(r);
             }
             continue;

@@ -51,6 +51,7 @@ pub mod fsutil;
 pub mod log;
 pub mod matchtext;
 pub mod matchtext_support;
+pub mod mine;
 pub mod outcome;
 pub mod pid;
 pub mod platform;
