@@ -25,6 +25,11 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     builtin::BUILTIN_RULES
 }
 
+/// The embedded support files of the library (`rules/_vocab/…`): (path, TOML text).
+pub fn builtin_support_files() -> &'static [(&'static str, &'static str)] {
+    builtin::BUILTIN_SUPPORT
+}
+
 /// A problem with a rule file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RuleProblem {
@@ -258,6 +263,9 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
     for e in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
+        .into_iter()
+        // `_vocab/` and other `_`-folders hold support data (the context vocabulary).
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('_'))
     {
         match e {
             Ok(e)
@@ -357,6 +365,14 @@ pub fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<RuleProb
     }
     let ids: std::collections::HashSet<&str> = parsed.iter().map(|(_, r)| r.id.as_str()).collect();
     for (name, rf) in &parsed {
+        for y in &rf.yields_to {
+            if !ids.contains(y.as_str()) {
+                lint.push(RuleProblem {
+                    file: name.clone(),
+                    message: format!("yields_to id `{y}` is not a loaded rule"),
+                });
+            }
+        }
         for rel in &rf.related {
             if !ids.contains(rel.id.as_str()) {
                 lint.push(RuleProblem {

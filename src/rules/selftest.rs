@@ -92,8 +92,10 @@ impl Report {
 /// Rule ids matched by one test input (text or job).
 pub fn matches_of(set: &RuleSet, t: &TestSpec) -> Result<BTreeSet<String>, String> {
     if let Some(text) = &t.text {
-        return Ok(crate::matchtext::classify_text(text, set)
+        // A rule's free-text tests are about the rule stage: `exact` matches only.
+        return Ok(crate::matchtext::rule_matches(text, set)
             .into_iter()
+            .filter(|m| m.confidence == crate::matchtext::Confidence::Exact)
             .map(|m| m.signature)
             .collect());
     }
