@@ -39,9 +39,9 @@ const EVIDENCE_PER_MATCH: usize = 5;
 
 /// Retrieval: lowest BM25 score of a `similar` proposal (tuned on the development part of
 /// `corpus/issues`, see `tests/match_corpus.rs`).
-pub const SIMILAR_MIN_SCORE: f64 = 14.0;
+pub const SIMILAR_MIN_SCORE: f64 = 20.0;
 /// Retrieval: how many times the runner-up's score the best must reach.
-pub const SIMILAR_MARGIN: f64 = 1.35;
+pub const SIMILAR_MARGIN: f64 = 1.6;
 
 /// How sure a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

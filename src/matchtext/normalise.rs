@@ -80,8 +80,9 @@ fn split_escaped_newlines(raw: &str) -> Vec<&str> {
 pub fn clean(raw: &str) -> String {
     let decoded = decode(raw);
     let mut s = strip_wrappers(&decoded);
-    // Inline markdown: code spans and emphasis markers say nothing about the message.
-    s = s.replace("**", "").replace('`', "");
+    // Emphasis markers say nothing about the message. Code-span backticks stay: messages
+    // quote names in backticks themselves (`unknown variant `xhigh``).
+    s = s.replace("**", "");
     // Runs of blanks (terminal indentation, alignment) become one space.
     let mut out = String::with_capacity(s.len());
     let mut blank = false;
@@ -254,7 +255,7 @@ mod tests {
     #[test]
     fn escapes_typography_and_wrappers_are_normalised() {
         assert_eq!(
-            clean(r#"  > - **Error:** `spawn codex ENOENT` \u0027x\u0027"#),
+            clean(r#"  > - **Error:** spawn codex ENOENT \u0027x\u0027"#),
             "Error: spawn codex ENOENT 'x'"
         );
         assert_eq!(clean("│ ■ stream disconnected"), "stream disconnected");
