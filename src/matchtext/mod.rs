@@ -169,6 +169,11 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
                 single[i].push(p)
             });
         for &p in &single[i] {
+            // In prose, a string right after a negation is what the failure is *not*
+            // ("the error is not "blocked by policy" but …").
+            if s.role == LineRole::Prose && negated(rules, p, &s.text) {
+                continue;
+            }
             per_pattern.entry(p).or_default().insert(i);
         }
     }
@@ -194,6 +199,31 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
         }
     }
     Hits { per_pattern }
+}
+
+/// Words that negate what follows them closely (lower case).
+const NEGATIONS: &[&str] = &[
+    "not", "isn't", "wasn't", "aren't", "never", "nor", "unlike", "instead", "rather", "no",
+];
+
+/// Whether pattern `p`'s first match in `text` follows a negation within its last three
+/// words.
+fn negated(rules: &RuleSet, p: usize, text: &str) -> bool {
+    let Some(m) = rules.matcher.regex(p).find(text.as_bytes()) else {
+        return false;
+    };
+    let before = text[..m.start()].to_lowercase();
+    // Only the same clause: stop at a sentence or clause break.
+    let clause = before
+        .rsplit(['.', ';', ':', '!', '?', ','])
+        .next()
+        .unwrap_or(&before);
+    clause
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(3)
+        .any(|w| NEGATIONS.contains(&w))
 }
 
 /// Classifies `text`: rules, then context and intent, then retrieval and `unclassified`.
