@@ -177,6 +177,19 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
             per_pattern.entry(p).or_default().insert(i);
         }
     }
+    // A pasted job log's last entry is the last line of its code block: `last`-scope
+    // patterns read it (a log that "stops at `Turn started (…)`").
+    for (i, s) in segs.iter().enumerate() {
+        let block_end = segs.get(i + 1).is_none_or(|n| n.block != s.block);
+        if s.role != LineRole::Output || !block_end {
+            continue;
+        }
+        for &g in &rules.last_patterns {
+            if rules.matcher.is_match(g, s.text.as_bytes()) {
+                per_pattern.entry(g).or_default().insert(i);
+            }
+        }
+    }
     for &(n, sep) in JOINS {
         for i in 0..segs.len().saturating_sub(n - 1) {
             let w = &segs[i..i + n];

@@ -778,10 +778,12 @@ impl RuleSet {
             return false;
         }
         let np = r.patterns.len();
+        // `last` patterns count in free text only where the text shows a log's last line
+        // (the end of a pasted log block); the caller counts them there.
         let var = |v: usize| {
             v < np && {
                 let p = &r.patterns[v];
-                p.scope != Scope::Last && counts(p.global) >= p.min_count
+                counts(p.global) >= p.min_count
             }
         };
         match &r.text_condition {
