@@ -78,9 +78,30 @@ const QUESTION_TITLE: &[&str] = &[
 
 /// Words that say a title reports a failure (lower case).
 const FAILURE_TITLE: &[&str] = &[
-    "bug", "error", "fail", "crash", "broken", "not work", "doesn't work", "does not work",
-    "hang", "stuck", "freez", "cannot", "can't", "unable", "exception", "panic", "denied",
-    "regression", "timeout", "timed out", "never ", "invalid", "not found", "missing",
+    "bug",
+    "error",
+    "fail",
+    "crash",
+    "broken",
+    "not work",
+    "doesn't work",
+    "does not work",
+    "hang",
+    "stuck",
+    "freez",
+    "cannot",
+    "can't",
+    "unable",
+    "exception",
+    "panic",
+    "denied",
+    "regression",
+    "timeout",
+    "timed out",
+    "never ",
+    "invalid",
+    "not found",
+    "missing",
 ];
 
 /// Headings of bug templates (lower case).
@@ -143,7 +164,10 @@ fn version_headings(text: &str) -> usize {
             if !t.starts_with('#') {
                 return false;
             }
-            let h = t.trim_start_matches('#').trim().trim_start_matches(['[', 'v']);
+            let h = t
+                .trim_start_matches('#')
+                .trim()
+                .trim_start_matches(['[', 'v']);
             h.starts_with(|c: char| c.is_ascii_digit())
                 && h.split(|c: char| !c.is_ascii_digit())
                     .filter(|s| !s.is_empty())
@@ -172,8 +196,14 @@ mod tests {
             Intent::Report,
             "a failure word in the title makes it a report"
         );
-        assert_eq!(detect("# Changelog\n\n## 1.0.2\n- fixed\n"), Intent::Changelog);
-        assert_eq!(detect("How do I use review with a proxy?\n"), Intent::Question);
+        assert_eq!(
+            detect("# Changelog\n\n## 1.0.2\n- fixed\n"),
+            Intent::Changelog
+        );
+        assert_eq!(
+            detect("How do I use review with a proxy?\n"),
+            Intent::Question
+        );
         assert_eq!(
             detect("Review hangs\n\n### Steps to reproduce\n1. run\n"),
             Intent::Report

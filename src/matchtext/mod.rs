@@ -119,7 +119,9 @@ pub struct TextResult {
 impl TextResult {
     /// The `exact` and `similar` matches.
     pub fn confident(&self) -> impl Iterator<Item = &TextMatch> {
-        self.matches.iter().filter(|m| m.confidence != Confidence::Low)
+        self.matches
+            .iter()
+            .filter(|m| m.confidence != Confidence::Low)
     }
 }
 
@@ -196,7 +198,11 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
             if w.iter().any(|s| !s.role.counts() || s.block != w[0].block) {
                 continue;
             }
-            let joined = w.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(sep);
+            let joined = w
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join(sep);
             let mut found = Vec::new();
             rules
                 .matcher
@@ -284,7 +290,13 @@ pub fn classify_with(
         rules.rules[ri]
             .patterns
             .iter()
-            .flat_map(|p| hits.per_pattern.get(&p.global).into_iter().flatten().copied())
+            .flat_map(|p| {
+                hits.per_pattern
+                    .get(&p.global)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+            })
             .collect()
     };
     let mut blocked_of: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
@@ -324,7 +336,11 @@ pub fn classify_with(
             let Some(set) = hits.per_pattern.get(&p.global) else {
                 continue;
             };
-            let at: Vec<usize> = set.iter().copied().filter(|i| !blocked.contains(i)).collect();
+            let at: Vec<usize> = set
+                .iter()
+                .copied()
+                .filter(|i| !blocked.contains(i))
+                .collect();
             if (at.len() as u32) < p.min_count {
                 continue;
             }
@@ -390,7 +406,10 @@ pub fn classify_with(
                     let raw = raw_lines.get(s.line as usize - 1).copied().unwrap_or("");
                     let t = cap_text(normalise_line(raw), EVIDENCE_CHARS);
                     if !t.is_empty() {
-                        evidence.push(TextEvidence { line: s.line, text: t });
+                        evidence.push(TextEvidence {
+                            line: s.line,
+                            text: t,
+                        });
                     }
                 }
                 if evidence.len() >= 3 {
@@ -398,7 +417,9 @@ pub fn classify_with(
                 }
             }
             if !evidence.is_empty() {
-                let score = (100.0 * (1.0 - p.runner_up / p.score)).round().clamp(1.0, 60.0) as u32;
+                let score = (100.0 * (1.0 - p.runner_up / p.score))
+                    .round()
+                    .clamp(1.0, 60.0) as u32;
                 let note = format!(
                     "no rule matched; closest by shared terms ({}), {:.1} vs {:.1} for the runner-up",
                     p.terms.join(", "),
@@ -474,9 +495,24 @@ fn to_match(
 
 /// Words that make a line look like a failure (lower case).
 const FAILURE_WORDS: &[&str] = &[
-    "error", "failed", "failure", "panic", "exception", "fatal", "denied", "not found",
-    "cannot ", "can't ", "unable to", "timed out", "exit code", "exited with", "crash",
-    "traceback", "refused", "invalid",
+    "error",
+    "failed",
+    "failure",
+    "panic",
+    "exception",
+    "fatal",
+    "denied",
+    "not found",
+    "cannot ",
+    "can't ",
+    "unable to",
+    "timed out",
+    "exit code",
+    "exited with",
+    "crash",
+    "traceback",
+    "refused",
+    "invalid",
 ];
 
 /// The first output line (else prose line) that looks like a failure.
@@ -489,7 +525,11 @@ fn find_unclassified(segs: &[Segment], raw_lines: &[&str]) -> Option<Unclassifie
         .iter()
         .filter(|s| s.role == LineRole::Output)
         .find(looks)
-        .or_else(|| segs.iter().filter(|s| s.role == LineRole::Prose).find(looks))?;
+        .or_else(|| {
+            segs.iter()
+                .filter(|s| s.role == LineRole::Prose)
+                .find(looks)
+        })?;
     let norm = crate::cluster::normalise(&pick.text);
     let fp = crate::cluster::fingerprint(&norm);
     let raw = raw_lines.get(pick.line as usize - 1).copied().unwrap_or("");

@@ -118,7 +118,9 @@ fn strip_wrappers(line: &str) -> String {
         }
         s = s.trim_start_matches('\u{fe0f}').trim_start();
         let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 && digits < 3 && (s[digits..].starts_with(". ") || s[digits..].starts_with(") "))
+        if digits > 0
+            && digits < 3
+            && (s[digits..].starts_with(". ") || s[digits..].starts_with(") "))
         {
             s = s[digits + 1..].trim_start();
         }

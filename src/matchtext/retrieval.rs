@@ -20,17 +20,17 @@ const B: f64 = 0.75;
 
 /// Words too common in the rule library and in reports to say anything (lower case).
 const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "with", "that", "this", "was", "are", "not", "but", "you", "your",
-    "from", "has", "have", "had", "its", "into", "when", "then", "than", "which", "what",
-    "who", "will", "can", "all", "any", "one", "out", "our", "use", "used", "using", "via",
-    "run", "runs", "running", "job", "jobs", "codex", "plugin", "claude", "code", "error",
-    "errors", "failed", "fails", "fail", "failure", "issue", "also", "only", "same", "there",
-    "here", "they", "them", "their", "does", "did", "doesn", "don", "isn", "it's", "get",
-    "gets", "got", "see", "like", "just", "even", "still", "after", "before", "because",
-    "would", "could", "should", "may", "might", "other", "some", "more", "most", "very",
-    "each", "every", "been", "being", "were", "how", "why", "where", "about", "over",
-    "under", "again", "new", "now", "way", "make", "made", "works", "work", "working",
-    "version", "versions", "latest", "windows", "linux", "macos", "user", "users",
+    "the", "and", "for", "with", "that", "this", "was", "are", "not", "but", "you", "your", "from",
+    "has", "have", "had", "its", "into", "when", "then", "than", "which", "what", "who", "will",
+    "can", "all", "any", "one", "out", "our", "use", "used", "using", "via", "run", "runs",
+    "running", "job", "jobs", "codex", "plugin", "claude", "code", "error", "errors", "failed",
+    "fails", "fail", "failure", "issue", "also", "only", "same", "there", "here", "they", "them",
+    "their", "does", "did", "doesn", "don", "isn", "it's", "get", "gets", "got", "see", "like",
+    "just", "even", "still", "after", "before", "because", "would", "could", "should", "may",
+    "might", "other", "some", "more", "most", "very", "each", "every", "been", "being", "were",
+    "how", "why", "where", "about", "over", "under", "again", "new", "now", "way", "make", "made",
+    "works", "work", "working", "version", "versions", "latest", "windows", "linux", "macos",
+    "user", "users",
 ];
 
 /// A term-weighted document per rule.
