@@ -152,24 +152,25 @@ fn windows_prompt(s: &str) -> Option<&str> {
     None
 }
 
+/// After an ESC: skips a `[ … letter` control sequence (an ANSI colour code).
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    if chars.peek() == Some(&'[') {
+        chars.next();
+        for n in chars.by_ref() {
+            if n.is_ascii_alphabetic() {
+                break;
+            }
+        }
+    }
+}
+
 /// Decodes ANSI colour codes, JSON string escapes, HTML entities and typographic quotes.
 pub fn decode(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\u{1b}' => {
-                // ESC [ … letter
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    while let Some(&n) = chars.peek() {
-                        chars.next();
-                        if n.is_ascii_alphabetic() {
-                            break;
-                        }
-                    }
-                }
-            }
+            '\u{1b}' => skip_csi(&mut chars),
             '\\' => match chars.peek().copied() {
                 Some('"') => {
                     chars.next();
@@ -192,15 +193,7 @@ pub fn decode(raw: &str) -> String {
                             chars = look;
                             if d == '\u{1b}' {
                                 // `\u001b[31m`: skip the colour code.
-                                if chars.peek() == Some(&'[') {
-                                    chars.next();
-                                    while let Some(&n) = chars.peek() {
-                                        chars.next();
-                                        if n.is_ascii_alphabetic() {
-                                            break;
-                                        }
-                                    }
-                                }
+                                skip_csi(&mut chars);
                             } else {
                                 out.push(fold(d));
                             }
