@@ -26,23 +26,42 @@ fn main() {
     let mut files = Vec::new();
     collect(&rules, &mut files);
     files.sort();
-    let mut src = String::from(
-        "/// Built-in rule files: (path relative to the crate, contents).\npub static BUILTIN_RULES: &[(&str, &str)] = &[\n",
-    );
-    for f in &files {
-        let rel = f
-            .strip_prefix(&root)
+    // Files under a `_`-folder (`rules/_vocab/`) are support data for the matcher, not rules.
+    let rel = |f: &PathBuf| {
+        f.strip_prefix(&root)
             .unwrap_or(f)
             .to_string_lossy()
-            .replace('\\', "/");
-        writeln!(
-            src,
-            "    ({rel:?}, include_str!({:?})),",
-            f.display().to_string()
-        )
-        .expect("write to String");
+            .replace('\\', "/")
+    };
+    let support = |r: &str| r.split('/').rev().skip(1).any(|p| p.starts_with('_'));
+    let mut src = String::new();
+    for (name, doc, want_support) in [
+        (
+            "BUILTIN_RULES",
+            "Built-in rule files: (path relative to the crate, contents).",
+            false,
+        ),
+        (
+            "BUILTIN_SUPPORT",
+            "Built-in support files of the rule library (`rules/_vocab/…`).",
+            true,
+        ),
+    ] {
+        writeln!(src, "/// {doc}\npub static {name}: &[(&str, &str)] = &[").expect("write");
+        for f in &files {
+            let r = rel(f);
+            if support(&r) != want_support {
+                continue;
+            }
+            writeln!(
+                src,
+                "    ({r:?}, include_str!({:?})),",
+                f.display().to_string()
+            )
+            .expect("write to String");
+        }
+        src.push_str("];\n");
     }
-    src.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("builtin_rules.rs");
     std::fs::write(out, src).expect("write builtin_rules.rs");

@@ -384,9 +384,10 @@ pub fn builtin_rules() -> &'static RuleSet {
 }
 
 fn check_matches(text: &str, rules: &RuleSet) {
-    let matches = triage::matchtext::classify_text(text, rules);
+    let result = triage::matchtext::classify_text(text, rules);
+    let matches = &result.matches;
     let nlines = text.lines().count() as u64;
-    for m in &matches {
+    for m in matches {
         assert!((1..=99).contains(&m.score), "score {}", m.score);
         assert!(rules.get(&m.signature).is_some());
         assert!(m.evidence.len() <= 5);
@@ -398,10 +399,13 @@ fn check_matches(text: &str, rules: &RuleSet) {
         }
     }
     for w in matches.windows(2) {
-        assert!(w[0].score >= w[1].score, "matches not sorted by score");
+        assert!(
+            w[0].confidence < w[1].confidence || w[0].score >= w[1].score,
+            "matches not sorted by confidence, then score"
+        );
     }
-    let _ = triage::matchtext::render_human(&matches, rules);
-    serde_json::to_string(&triage::matchtext::json_doc(&matches)).expect("match JSON serialises");
+    let _ = triage::matchtext::render_human(&result, rules);
+    serde_json::to_string(&triage::matchtext::json_doc(&result)).expect("match JSON serialises");
 }
 
 /// `triage match`: free text (lossily decoded) against the built-in rules.

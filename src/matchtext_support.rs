@@ -63,6 +63,9 @@ const MENTION_CUES: &[&str] = &[
     "see also",
     "related:",
     "not related to",
+    // "this is not #277", "isn't #57": a comparison with another issue
+    "not #",
+    "isn't #",
     // change logs, release notes, fixed issues
     "which fixes",
     "this fixes",

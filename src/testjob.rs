@@ -23,8 +23,10 @@ pub struct Pipeline;
 impl Harness for Pipeline {
     fn matches(&self, set: &RuleSet, t: &TestSpec) -> Result<BTreeSet<String>, String> {
         if let Some(text) = &t.text {
-            return Ok(matchtext::classify_text(text, set)
+            // A rule's free-text tests are about the rule stage: `exact` matches only.
+            return Ok(matchtext::rule_matches(text, set)
                 .into_iter()
+                .filter(|m| m.confidence == matchtext::Confidence::Exact)
                 .map(|m| m.signature)
                 .collect());
         }

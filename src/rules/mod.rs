@@ -30,6 +30,11 @@ pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
     builtin::BUILTIN_RULES
 }
 
+/// The embedded support files of the library (`rules/_vocab/…`): (path, TOML text).
+pub fn builtin_support_files() -> &'static [(&'static str, &'static str)] {
+    builtin::BUILTIN_SUPPORT
+}
+
 /// A problem with a rule file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RuleProblem {
@@ -262,6 +267,9 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
     for e in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
+        .into_iter()
+        // `_vocab/` and other `_`-folders hold support data (the context vocabulary).
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('_'))
     {
         match e {
             Ok(e)
@@ -361,6 +369,14 @@ pub fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<RuleProb
     }
     let ids: std::collections::HashSet<&str> = parsed.iter().map(|(_, r)| r.id.as_str()).collect();
     for (name, rf) in &parsed {
+        for y in &rf.yields_to {
+            if !ids.contains(y.as_str()) {
+                lint.push(RuleProblem {
+                    file: name.clone(),
+                    message: format!("yields_to id `{y}` is not a loaded rule"),
+                });
+            }
+        }
         for rel in &rf.related {
             if !ids.contains(rel.id.as_str()) {
                 lint.push(RuleProblem {
@@ -759,10 +775,12 @@ impl RuleSet {
             return false;
         }
         let np = r.patterns.len();
+        // `last` patterns count in free text only where the text shows a log's last line
+        // (the end of a pasted log block); the caller counts them there.
         let var = |v: usize| {
             v < np && {
                 let p = &r.patterns[v];
-                p.scope != Scope::Last && counts(p.global) >= p.min_count
+                counts(p.global) >= p.min_count
             }
         };
         match &r.text_condition {

@@ -275,6 +275,17 @@ pub struct RuleFile {
     /// Affected versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affected: Option<Affected>,
+    /// Rules that win over this one: where one of them matches the same line (free text) or
+    /// the same run (job records), this rule's match there is dropped. A generic carrier
+    /// (`stream disconnected before completion: <payload>`) yields to the specific signature
+    /// of its payload.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub yields_to: Vec<String>,
+    /// The rule is built on a generic string (an OS error code, `ENOBUFS`, `command not
+    /// found`): in free text it is reported only when the text has product context (the
+    /// vocabulary of `rules/_vocab/context.toml`). Job records are always in context.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_context: bool,
     /// Matching.
     #[serde(rename = "match")]
     pub matcher: MatchSpec,
