@@ -4,6 +4,7 @@
 //! rule test; 2 usage error, no readable input, or an invalid rule file.
 
 use crate::explain;
+use crate::history;
 use crate::matchtext;
 use crate::redact::Redactor;
 use crate::report;
@@ -29,6 +30,9 @@ pub const EXIT_USAGE: i32 = 2;
 pub struct Cli {
     #[command(flatten)]
     rules: RuleArgs,
+    /// History store (default: the platform's data directory, see `triage hook status`).
+    #[arg(long, value_name = "FILE", env = "TRIAGE_DB", global = true)]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -133,8 +137,51 @@ enum Command {
         /// Write here instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Export from the history store (every captured run, also those deleted since)
+        /// instead of scanning.
+        #[arg(long)]
+        history: bool,
         #[command(flatten)]
         scan: ScanArgs,
+    },
+    /// Scan job records and keep every run in the history store (what the hooks run).
+    Capture {
+        /// Where to look (default: the plugin's usual locations).
+        paths: Vec<PathBuf>,
+        /// No output; problems go to the store's log and the exit code is 0 (for hooks).
+        #[arg(short, long)]
+        quiet: bool,
+        #[command(flatten)]
+        scan: ScanArgs,
+    },
+    /// Claude Code hooks that capture runs after every turn: install, uninstall, status.
+    Hook {
+        #[command(subcommand)]
+        action: HookCommand,
+    },
+    /// Report over the history store: clusters across days and versions, regressions.
+    #[command(args_conflicts_with_subcommands = true)]
+    History {
+        #[command(subcommand)]
+        command: Option<HistoryCommand>,
+        /// Only runs created since (2026-11-01, 7d, 12h).
+        #[arg(long, value_name = "DATE|DURATION")]
+        since: Option<String>,
+        /// Only this cluster, with its runs.
+        #[arg(long, value_name = "ID")]
+        cluster: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: HistoryFormat,
+        /// Write here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Redact home paths, user names and tokens.
+        #[arg(long)]
+        redact: bool,
+        /// Reference time instead of the clock (ISO timestamp).
+        #[arg(long, value_name = "TIMESTAMP", hide = true)]
+        now: Option<String>,
     },
     /// Classify free text (a pasted log, an issue body) against the signatures.
     Match {
@@ -148,6 +195,54 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum HistoryFormat {
+    Human,
+    Json,
+    Ndjson,
+    Markdown,
+}
+
+/// Which Claude Code settings file `triage hook` edits.
+#[derive(Debug, Args, Clone)]
+struct SettingsArgs {
+    /// This settings file instead of ~/.claude/settings.json.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// The project's .claude/settings.json (in the current directory).
+    #[arg(long, conflicts_with = "settings")]
+    project: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Add `triage capture --quiet` on Stop, SubagentStop and SessionEnd.
+    Install(SettingsArgs),
+    /// Remove triage's hooks (and nothing else).
+    Uninstall(SettingsArgs),
+    /// Which events are hooked, and when the store last captured.
+    Status(SettingsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum HistoryCommand {
+    /// Delete runs last seen longer ago than a duration.
+    Prune {
+        /// e.g. 90d.
+        #[arg(long, value_name = "DURATION")]
+        older_than: String,
+        /// Reference time instead of the clock (ISO timestamp).
+        #[arg(long, value_name = "TIMESTAMP", hide = true)]
+        now: Option<String>,
+    },
+    /// Merge exported JSON documents (or NDJSON runs) into the store, deduplicated by run.
+    Import {
+        /// Export files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -422,6 +517,38 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             cluster,
             no_redact,
             output,
+            history: true,
+            scan: sa,
+        } => {
+            if !paths.is_empty() {
+                anyhow::bail!("--history reads the history store; it takes no PATH");
+            }
+            let rules = match load_rules(&cli.rules, &[]) {
+                Ok(r) => r,
+                Err(code) => return Ok(code),
+            };
+            let opts = scan_options(&paths, &sa)?;
+            let req = history::ReportRequest {
+                db: cli.db.as_deref(),
+                since: opts.since,
+                cluster: cluster.as_deref(),
+                format: match format {
+                    ExportFormat::Json => history::Format::Json,
+                    ExportFormat::Markdown => history::Format::Markdown,
+                },
+                output: output.as_deref(),
+                redact: !no_redact,
+                now: opts.now,
+            };
+            history::history(&req, &rules)
+        }
+        Command::Export {
+            paths,
+            format,
+            cluster,
+            no_redact,
+            output,
+            history: false,
             scan: sa,
         } => {
             let rules = match load_rules(&cli.rules, &[]) {
@@ -485,6 +612,98 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             write_out(None, &out)?;
             Ok(EXIT_OK)
+        }
+        Command::Capture {
+            paths,
+            quiet,
+            scan: sa,
+        } => {
+            // A hook never fails the session: with --quiet every problem is logged, exit 0.
+            let prepared = scan_options(&paths, &sa).and_then(|o| {
+                RuleSet::load(&RuleSources {
+                    builtin: !cli.rules.no_builtin_rules,
+                    dirs: cli.rules.rules.clone(),
+                })
+                .map(|r| (o, r))
+                .map_err(|p| {
+                    anyhow::anyhow!(
+                        "invalid rules: {}",
+                        p.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")
+                    )
+                })
+            });
+            match prepared {
+                Ok((opts, rules)) => history::capture(&opts, cli.db.as_deref(), quiet, &rules),
+                Err(e) if quiet => {
+                    if let Ok(db) = history::db_path(cli.db.as_deref()) {
+                        history::log_problem(&db, &format!("capture failed: {e:#}"));
+                    }
+                    Ok(EXIT_OK)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Hook { action } => {
+            let (action, s) = match action {
+                HookCommand::Install(s) => (history::HookAction::Install, s),
+                HookCommand::Uninstall(s) => (history::HookAction::Uninstall, s),
+                HookCommand::Status(s) => (history::HookAction::Status, s),
+            };
+            history::hook_command(action, s.settings, s.project, cli.db.as_deref())
+        }
+        Command::History {
+            command,
+            since,
+            cluster,
+            format,
+            output,
+            redact,
+            now,
+        } => {
+            let rules = match load_rules(&cli.rules, &[]) {
+                Ok(r) => r,
+                Err(code) => return Ok(code),
+            };
+            let now_of = |n: &Option<String>| match n {
+                Some(n) => timefmt::parse_timestamp(n)
+                    .ok_or_else(|| anyhow::anyhow!("--now: `{n}` is not an ISO timestamp")),
+                None => Ok(timefmt::now_millis()),
+            };
+            match command {
+                Some(HistoryCommand::Prune { older_than, now }) => {
+                    let age = timefmt::parse_duration(&older_than)
+                        .map_err(|e| anyhow::anyhow!("--older-than: {e}"))?;
+                    history::prune(cli.db.as_deref(), age, now_of(&now)?)
+                }
+                Some(HistoryCommand::Import { files }) => {
+                    history::import(cli.db.as_deref(), &files, timefmt::now_millis(), &rules)
+                }
+                None => {
+                    let now = now_of(&now)?;
+                    let since = match &since {
+                        Some(s) => Some(
+                            timefmt::parse_since(s, now)
+                                .map_err(|e| anyhow::anyhow!("--since: {e}"))?,
+                        ),
+                        None => None,
+                    };
+                    let req = history::ReportRequest {
+                        db: cli.db.as_deref(),
+                        since,
+                        cluster: cluster.as_deref(),
+                        format: match format {
+                            HistoryFormat::Human => history::Format::Human,
+                            HistoryFormat::Json => history::Format::Json,
+                            HistoryFormat::Ndjson => history::Format::Ndjson,
+                            HistoryFormat::Markdown => history::Format::Markdown,
+                        },
+                        output: output.as_deref(),
+                        redact,
+                        now,
+                    };
+                    history::history(&req, &rules)
+                }
+            }
         }
         Command::Rules { command } => rules_command(&cli.rules, command),
     }

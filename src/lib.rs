@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod discover;
 pub mod explain;
 pub mod fsutil;
+pub mod history;
 pub mod log;
 pub mod matchtext;
 pub mod matchtext_support;
