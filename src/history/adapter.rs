@@ -14,6 +14,7 @@ use crate::run::{Finding, LineRef, Outcome, Platform, Run, SharedPath, Sources, 
 use crate::scan::{self, ScanOptions, ScanResult, Scanned};
 use crate::timefmt::{Millis, format_iso, parse_timestamp};
 use crate::warn::Warning;
+use super::ojson::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -462,45 +463,38 @@ pub fn as_scan_result(runs: Vec<Run>, clusters: Vec<Cluster>, now: Millis, store
     }
 }
 
-/// The export document (schema/export.schema.json) of a scan result, with per-run and
-/// per-cluster history fields added beside the scan's own.
+/// The export document (schema/export.schema.json) of a scan result, in the scan's own key
+/// order, with per-run and per-cluster history fields added after the scan's own and a
+/// top-level `history` object.
 pub fn document(
     res: &ScanResult,
     rules: &RuleSet,
     generated_at: Millis,
-    run_extra: &dyn Fn(usize) -> serde_json::Value,
-    cluster_extra: &dyn Fn(&Cluster) -> serde_json::Value,
-    history: serde_json::Value,
-) -> anyhow::Result<serde_json::Value> {
+    run_extra: &dyn Fn(usize) -> Json,
+    cluster_extra: &dyn Fn(&Cluster) -> Json,
+    history: Json,
+) -> anyhow::Result<Json> {
     let doc = report::json::document(res, rules, generated_at);
-    let mut v = serde_json::to_value(&doc)?;
-    if let Some(runs) = v.get_mut("runs").and_then(|r| r.as_array_mut()) {
-        for (i, r) in runs.iter_mut().enumerate() {
-            merge(r, run_extra(i));
+    let mut v = Json::from_serialize(&doc)?;
+    if let Json::Object(top) = &mut v {
+        if let Some(Json::Array(runs)) = top.get_mut("runs") {
+            for (i, r) in runs.iter_mut().enumerate() {
+                r.extend_object(run_extra(i));
+            }
         }
-    }
-    if let Some(cs) = v.get_mut("clusters").and_then(|r| r.as_array_mut()) {
-        for (c, cv) in res.clusters.iter().zip(cs.iter_mut()) {
-            merge(cv, cluster_extra(c));
+        if let Some(Json::Array(cs)) = top.get_mut("clusters") {
+            for (c, cv) in res.clusters.iter().zip(cs.iter_mut()) {
+                cv.extend_object(cluster_extra(c));
+            }
         }
-    }
-    if let Some(o) = v.as_object_mut() {
-        o.insert("history".into(), history);
+        top.insert("history".into(), history);
     }
     Ok(v)
 }
 
-fn merge(target: &mut serde_json::Value, extra: serde_json::Value) {
-    if let (Some(t), serde_json::Value::Object(e)) = (target.as_object_mut(), extra) {
-        for (k, v) in e {
-            t.insert(k, v);
-        }
-    }
-}
-
 /// One run as an NDJSON line's object (the scan's run document).
-pub fn run_json(r: &Run) -> anyhow::Result<serde_json::Value> {
-    Ok(serde_json::to_value(report::json::run_doc(r))?)
+pub fn run_json(r: &Run) -> anyhow::Result<Json> {
+    Ok(Json::from_serialize(&report::json::run_doc(r))?)
 }
 
 /// The scan's Markdown for one cluster.

@@ -10,6 +10,7 @@
 
 pub mod adapter;
 pub mod hook;
+pub mod ojson;
 pub mod report;
 pub mod store;
 

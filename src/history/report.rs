@@ -2,6 +2,7 @@
 //! often per day, on which versions and platforms, and the regressions across versions.
 
 use super::adapter::{self, Captured};
+use super::ojson::Json;
 use super::store::{LastCapture, StoredRun};
 use crate::cluster::Cluster;
 use crate::rules::RuleSet;
@@ -155,9 +156,9 @@ impl History {
             .count()
     }
 
-    fn run_extra(&self, i: usize) -> serde_json::Value {
+    fn run_extra(&self, i: usize) -> Json {
         let s = &self.stored[i];
-        json!({
+        ordered(json!({
             "first_seen": format_iso(s.first_seen),
             "last_seen": format_iso(s.last_seen),
             "gone_at": s.gone_at.map(format_iso),
@@ -165,17 +166,17 @@ impl History {
             "transitions": s.transitions.iter().map(|(at, status, outcome)| json!({
                 "at": format_iso(*at), "status": status, "outcome": outcome,
             })).collect::<Vec<_>>(),
-        })
+        }), &["first_seen", "last_seen", "gone_at", "state_dir", "transitions"])
     }
 
-    fn cluster_extra(&self, c: &Cluster) -> serde_json::Value {
+    fn cluster_extra(&self, c: &Cluster) -> Json {
         let days = self.per_day(c);
-        json!({
+        ordered(json!({
             "days": days.len(),
             "runs_per_day": days.iter().map(|(d, n)| json!({"day": d, "count": n})).collect::<Vec<_>>(),
             "gone": self.gone(c),
             "regressions": self.regressions.get(&c.id).cloned().unwrap_or_default(),
-        })
+        }), &["days", "runs_per_day", "gone", "regressions"])
     }
 
     /// The export document (schema/export.schema.json) with the history fields.
@@ -186,17 +187,17 @@ impl History {
         last: Option<&LastCapture>,
         since: Option<Millis>,
         now: Millis,
-    ) -> anyhow::Result<serde_json::Value> {
+    ) -> anyhow::Result<Json> {
         let res = adapter::as_scan_result(self.runs.clone(), self.clusters.clone(), now, store);
         let gone = self.stored.iter().filter(|s| s.gone_at.is_some()).count();
-        let history = json!({
+        let history = ordered(json!({
             "store": store,
             "runs": self.stored.len(),
             "gone": gone,
             "since": since.map(format_iso),
             "first_seen": self.stored.iter().map(|s| s.first_seen).min().map(format_iso),
             "last_capture": last.map(|l| format_iso(l.at)),
-        });
+        }), &["store", "runs", "gone", "since", "first_seen", "last_capture"]);
         adapter::document(
             &res,
             rules,
@@ -212,9 +213,7 @@ impl History {
         let mut out = String::new();
         for (i, r) in self.runs.iter().enumerate() {
             let mut v = adapter::run_json(r)?;
-            if let (Some(o), serde_json::Value::Object(e)) = (v.as_object_mut(), self.run_extra(i)) {
-                o.extend(e);
-            }
+            v.extend_object(self.run_extra(i));
             out.push_str(&serde_json::to_string(&v)?);
             out.push('\n');
         }
@@ -380,8 +379,8 @@ impl History {
                     0 | 1 => String::new(),
                     n => format!(" and {n} sessions"),
                 },
-                c.first_seen.map(day_of).unwrap_or_else(|| "unknown".into()),
-                c.last_seen.map(day_of).unwrap_or_else(|| "unknown".into()),
+                per.keys().next().cloned().unwrap_or_else(|| "unknown".into()),
+                per.keys().next_back().cloned().unwrap_or_else(|| "unknown".into()),
             );
             if gone > 0 {
                 let _ = write!(
@@ -416,6 +415,19 @@ impl History {
         );
         o
     }
+}
+
+/// An object of `v`'s keys in the given order (the `json!` macro sorts them).
+fn ordered(v: serde_json::Value, keys: &[&str]) -> Json {
+    let mut m = indexmap::IndexMap::new();
+    if let serde_json::Value::Object(mut o) = v {
+        for k in keys {
+            if let Some(x) = o.remove(*k) {
+                m.insert(k.to_string(), Json::from_serialize(&x).unwrap_or(Json::Null));
+            }
+        }
+    }
+    Json::Object(m)
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {

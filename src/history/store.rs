@@ -179,6 +179,23 @@ fn check_header(path: &Path) -> anyhow::Result<()> {
     if page < 512 || !page.is_power_of_two() {
         bail!("{} has a damaged SQLite header (page size {page})", path.display());
     }
+    // Identity and version from the header, before SQLite opens the file (opening a WAL
+    // store creates its -wal and -shm files). The header may lag behind an uncheckpointed
+    // write-ahead log; `open_checked` asks SQLite again.
+    let app = i64::from(i32::from_be_bytes([head[68], head[69], head[70], head[71]]));
+    if app != APPLICATION_ID {
+        bail!(
+            "{} is an SQLite database but not a triage history store (application id {app:#x})",
+            path.display()
+        );
+    }
+    let version = i64::from(i32::from_be_bytes([head[60], head[61], head[62], head[63]]));
+    if version > SCHEMA_VERSION {
+        bail!(
+            "history store {} has schema version {version}, newer than this triage understands ({SCHEMA_VERSION}); upgrade triage. Nothing was written",
+            path.display()
+        );
+    }
     // A checkpoint in progress may write the header before the pages: only judge the size
     // when no write-ahead log is beside the file.
     let wal = PathBuf::from(format!("{}-wal", path.display()));
