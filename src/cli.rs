@@ -628,7 +628,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 .map_err(|p| {
                     anyhow::anyhow!(
                         "invalid rules: {}",
-                        p.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")
+                        p.iter()
+                            .map(|x| x.to_string())
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     )
                 })
             });

@@ -97,7 +97,13 @@ fn replace_tree(from: &Path, data: &Path) {
 fn scanned(paths: &[&Path]) -> BTreeMap<String, Vec<String>> {
     let mut c = assert_cmd::Command::cargo_bin("triage").unwrap();
     c.env("CODEX_HOME", "/nonexistent-codex-home")
-        .args(["scan", "--format", "json", "--now", "2026-11-26T14:00:00.000Z"])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-26T14:00:00.000Z",
+        ])
         .args(paths);
     let doc: Value = serde_json::from_str(&run_ok(&mut c)).unwrap();
     runs(&doc)
@@ -110,7 +116,13 @@ fn scanned(paths: &[&Path]) -> BTreeMap<String, Vec<String>> {
 fn scanned_runs(paths: &[&Path]) -> usize {
     let mut c = assert_cmd::Command::cargo_bin("triage").unwrap();
     c.env("CODEX_HOME", "/nonexistent-codex-home")
-        .args(["scan", "--format", "json", "--now", "2026-11-26T14:00:00.000Z"])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-26T14:00:00.000Z",
+        ])
         .args(paths);
     let doc: Value = serde_json::from_str(&run_ok(&mut c)).unwrap();
     runs(&doc).len()
@@ -185,7 +197,10 @@ fn runs_deleted_by_session_end_stay_in_history() {
             .collect();
         assert_eq!(states.last(), Some(&"gone"), "{id}: {states:?}");
         assert!(
-            r["source"]["log"].as_str().unwrap().starts_with(data.to_str().unwrap()),
+            r["source"]["log"]
+                .as_str()
+                .unwrap()
+                .starts_with(data.to_str().unwrap()),
             "says where the files were"
         );
     }
@@ -202,9 +217,18 @@ fn outcome_transitions_are_kept_with_their_times() {
     let db = t.path().join("h.db");
     let data = t.path().join("data");
     let moments = [
-        ("task-background-lifecycle-t0-queued", "2026-11-26T13:00:00.000Z"),
-        ("task-background-lifecycle-t1-running", "2026-11-26T13:00:05.000Z"),
-        ("task-background-lifecycle-t2-completed", "2026-11-26T13:01:00.000Z"),
+        (
+            "task-background-lifecycle-t0-queued",
+            "2026-11-26T13:00:00.000Z",
+        ),
+        (
+            "task-background-lifecycle-t1-running",
+            "2026-11-26T13:00:05.000Z",
+        ),
+        (
+            "task-background-lifecycle-t2-completed",
+            "2026-11-26T13:01:00.000Z",
+        ),
     ];
     for (tree, now) in moments {
         replace_tree(&base.join(tree), &data);
@@ -327,6 +351,9 @@ fn two_captures_and_a_reader_at_once() {
     assert_eq!(news as usize, want, "every run was new exactly once");
 }
 
+/// Writes a broken store file at the path.
+type MakeFile<'a> = Box<dyn Fn(&Path) + 'a>;
+
 fn write_store_like(db: &Path, sql: &str) {
     let c = rusqlite::Connection::open(db).unwrap();
     c.execute_batch(sql).unwrap();
@@ -344,8 +371,12 @@ fn broken_store_files_are_refused_and_left_alone() {
     let good_bytes = std::fs::read(&good).unwrap();
     assert!(good_bytes.len() >= 4 * 4096);
 
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
-        ("empty", Box::new(|p| std::fs::write(p, b"").unwrap()), "is empty"),
+    let cases: Vec<(&str, MakeFile, &str)> = vec![
+        (
+            "empty",
+            Box::new(|p| std::fs::write(p, b"").unwrap()),
+            "is empty",
+        ),
         (
             "header-cut",
             Box::new(|p| std::fs::write(p, &good_bytes[..60]).unwrap()),
@@ -363,12 +394,19 @@ fn broken_store_files_are_refused_and_left_alone() {
         ),
         (
             "not-sqlite",
-            Box::new(|p| std::fs::write(p, "{\"this\": \"is JSON, not SQLite\"}\n".repeat(200)).unwrap()),
+            Box::new(|p| {
+                std::fs::write(p, "{\"this\": \"is JSON, not SQLite\"}\n".repeat(200)).unwrap()
+            }),
             "not an SQLite database",
         ),
         (
             "foreign",
-            Box::new(|p| write_store_like(p, "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('x');")),
+            Box::new(|p| {
+                write_store_like(
+                    p,
+                    "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('x');",
+                )
+            }),
             "not a triage history store",
         ),
         (
@@ -393,9 +431,16 @@ fn broken_store_files_are_refused_and_left_alone() {
             let out = triage(&p).args(&args).output().unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {err}");
-            assert!(err.contains(&p.display().to_string()), "{name}: names the file: {err}");
+            assert!(
+                err.contains(&p.display().to_string()),
+                "{name}: names the file: {err}"
+            );
             assert!(err.contains(says), "{name}: `{says}` in {err}");
-            assert_eq!(std::fs::read(&p).unwrap(), before, "{name} {args:?}: file untouched");
+            assert_eq!(
+                std::fs::read(&p).unwrap(),
+                before,
+                "{name} {args:?}: file untouched"
+            );
             assert!(
                 !PathBuf::from(format!("{}-wal", p.display())).exists(),
                 "{name}: no journal created"
@@ -409,7 +454,10 @@ fn broken_store_files_are_refused_and_left_alone() {
         assert_eq!(out.status.code(), Some(0), "{name}: --quiet exits 0");
         assert!(out.stdout.is_empty() && out.stderr.is_empty());
         let log = std::fs::read_to_string(p.with_extension("log")).unwrap();
-        assert!(log.contains(says) && log.contains(&p.display().to_string()), "{log}");
+        assert!(
+            log.contains(says) && log.contains(&p.display().to_string()),
+            "{log}"
+        );
         assert_eq!(std::fs::read(&p).unwrap(), before, "{name}: file untouched");
     }
 
@@ -425,7 +473,10 @@ fn broken_store_files_are_refused_and_left_alone() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("read-only") && err.contains(&ro.display().to_string()), "{err}");
+    assert!(
+        err.contains("read-only") && err.contains(&ro.display().to_string()),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&ro).unwrap(), good_bytes);
     let doc = history_json(&ro, &[]);
     assert_eq!(runs(&doc).len(), 1, "a read-only store can still be read");
@@ -451,7 +502,10 @@ fn history_export_is_redacted_like_a_scan_export() {
     };
     let export = |args: &[&str]| {
         let mut c = triage(&db);
-        c.env("HOME", t.path()).arg("export").arg("--history").args(args);
+        c.env("HOME", t.path())
+            .arg("export")
+            .arg("--history")
+            .args(args);
         run_ok(&mut c)
     };
     let raw = export(&["--format", "json", "--no-redact"]);
@@ -487,7 +541,13 @@ fn versioned_runs(t: &Path) -> Option<PathBuf> {
     let ndjson = |p: &Path| -> Value {
         let mut c = assert_cmd::Command::cargo_bin("triage").unwrap();
         c.env("CODEX_HOME", "/nonexistent-codex-home")
-            .args(["scan", "--format", "ndjson", "--now", "2026-11-26T14:00:00.000Z"])
+            .args([
+                "scan",
+                "--format",
+                "ndjson",
+                "--now",
+                "2026-11-26T14:00:00.000Z",
+            ])
             .arg(p);
         let text = run_ok(&mut c);
         serde_json::from_str(text.lines().next().unwrap()).unwrap()
@@ -533,10 +593,16 @@ fn history_reports_days_versions_and_regressions() {
     let db = t.path().join("h.db");
     let mut c = triage(&db);
     let out = run_ok(c.args(["history", "import"]).arg(&nd));
-    assert!(out.starts_with("imported 9 runs (9 new, 0 changed) from 1 file"), "{out}");
+    assert!(
+        out.starts_with("imported 9 runs (9 new, 0 changed) from 1 file"),
+        "{out}"
+    );
     let mut c = triage(&db);
     let again = run_ok(c.args(["history", "import"]).arg(&nd));
-    assert!(again.starts_with("imported 9 runs (0 new, 0 changed)"), "{again}");
+    assert!(
+        again.starts_with("imported 9 runs (0 new, 0 changed)"),
+        "{again}"
+    );
 
     let doc = history_json(&db, &[]);
     assert_eq!(runs(&doc).len(), 9);
@@ -552,7 +618,12 @@ fn history_reports_days_versions_and_regressions() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["day"].as_str().unwrap().into(), d["count"].as_u64().unwrap()))
+        .map(|d| {
+            (
+                d["day"].as_str().unwrap().into(),
+                d["count"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         per_day,
@@ -564,7 +635,10 @@ fn history_reports_days_versions_and_regressions() {
             ("2026-11-25".into(), 1)
         ]
     );
-    assert_eq!(usage["plugin_versions"], serde_json::json!(["1.0.4", "1.0.6"]));
+    assert_eq!(
+        usage["plugin_versions"],
+        serde_json::json!(["1.0.4", "1.0.6"])
+    );
     let regs = usage["regressions"].as_array().unwrap();
     assert_eq!(regs.len(), 1, "{regs:?}");
     assert_eq!(regs[0]["kind"], "reappeared");
@@ -586,7 +660,10 @@ fn history_reports_days_versions_and_regressions() {
     assert_eq!(regs[0]["runs_without"], 5);
 
     // --since and --cluster.
-    let since = history_json(&db, &["--since", "2026-11-23", "--now", "2026-11-26T00:00:00.000Z"]);
+    let since = history_json(
+        &db,
+        &["--since", "2026-11-23", "--now", "2026-11-26T00:00:00.000Z"],
+    );
     assert_eq!(runs(&since).len(), 4);
     let one = history_json(&db, &["--cluster", "usage-limit-reached"]);
     assert_eq!(one["clusters"].as_array().unwrap().len(), 1);
@@ -602,11 +679,23 @@ fn history_reports_days_versions_and_regressions() {
     let mut c = triage(&db);
     let human = run_ok(c.arg("history"));
     assert!(human.contains("5 runs across 5 days"), "{human}");
-    assert!(human.contains("REGRESSION: seen again on plugin 1.0.6"), "{human}");
-    let mut c = triage(&db);
-    let md = run_ok(c.args(["export", "--history", "--format", "markdown", "--cluster", "usage-limit-reached"]));
     assert!(
-        md.contains("**History:** 5 runs across 5 days (2026-11-20 to 2026-11-25), all with this signature."),
+        human.contains("REGRESSION: seen again on plugin 1.0.6"),
+        "{human}"
+    );
+    let mut c = triage(&db);
+    let md = run_ok(c.args([
+        "export",
+        "--history",
+        "--format",
+        "markdown",
+        "--cluster",
+        "usage-limit-reached",
+    ]));
+    assert!(
+        md.contains(
+            "**History:** 5 runs across 5 days (2026-11-20 to 2026-11-25), all with this signature."
+        ),
         "{md}"
     );
     assert!(md.contains("| 2026-11-23 | 1 |"));
@@ -614,7 +703,12 @@ fn history_reports_days_versions_and_regressions() {
     // It renders: the history table is a table.
     let parser = pulldown_cmark::Parser::new_ext(&md, pulldown_cmark::Options::ENABLE_TABLES);
     let tables = parser
-        .filter(|e| matches!(e, pulldown_cmark::Event::Start(pulldown_cmark::Tag::Table(_))))
+        .filter(|e| {
+            matches!(
+                e,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Table(_))
+            )
+        })
         .count();
     assert!(tables >= 2, "history table and bisection matrix");
 }
@@ -634,7 +728,16 @@ fn exports_import_into_another_store_without_duplicates() {
     // A plain scan export imports too.
     let scan_file = t.path().join("scan.json");
     let mut c = triage(&a);
-    let scan = run_ok(c.args(["scan", "--format", "json", "--now", "2026-11-26T14:00:00.000Z"]).arg(&dir));
+    let scan = run_ok(
+        c.args([
+            "scan",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-26T14:00:00.000Z",
+        ])
+        .arg(&dir),
+    );
     std::fs::write(&scan_file, scan).unwrap();
 
     let mut c = triage(&b);
@@ -652,7 +755,12 @@ fn exports_import_into_another_store_without_duplicates() {
     };
     assert_eq!(sigs(&back), sigs(&doc));
     let ids = |d: &Value| -> Vec<String> {
-        d["clusters"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect()
+        d["clusters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(ids(&back), ids(&doc));
     // Unredacted paths are the same identities as the captured runs: nothing doubles.
@@ -674,9 +782,17 @@ fn prune_deletes_runs_last_seen_before_the_cutoff() {
     capture(&db, &[&other], "2026-11-26T00:00:00.000Z");
     let mut c = triage(&db);
     let out = run_ok(c.args([
-        "history", "prune", "--older-than", "90d", "--now", "2026-11-27T00:00:00.000Z",
+        "history",
+        "prune",
+        "--older-than",
+        "90d",
+        "--now",
+        "2026-11-27T00:00:00.000Z",
     ]));
-    assert!(out.starts_with("pruned 1 run last seen before 2026-08-29"), "{out}");
+    assert!(
+        out.starts_with("pruned 1 run last seen before 2026-08-29"),
+        "{out}"
+    );
     let doc = history_json(&db, &[]);
     assert_eq!(runs(&doc).len(), 1);
     assert_eq!(

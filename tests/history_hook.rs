@@ -89,7 +89,11 @@ fn install_twice_then_uninstall_keeps_everything_else() {
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("Stop, SubagentStop, SessionEnd"), "{out}");
     let backup = t.path().join("settings.json.triage-backup");
-    assert_eq!(std::fs::read_to_string(&backup).unwrap(), SETTINGS, "backup first");
+    assert_eq!(
+        std::fs::read_to_string(&backup).unwrap(),
+        SETTINGS,
+        "backup first"
+    );
     let text = std::fs::read_to_string(&settings).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(key_order(&text), key_order(SETTINGS), "key order kept");
@@ -103,7 +107,10 @@ fn install_twice_then_uninstall_keeps_everything_else() {
         assert_eq!(v[key], original[key], "{key}");
     }
     assert_eq!(v["hooks"]["PreToolUse"], original["hooks"]["PreToolUse"]);
-    assert_eq!(v["hooks"]["Stop"][0], original["hooks"]["Stop"][0], "the user's Stop hook stays first");
+    assert_eq!(
+        v["hooks"]["Stop"][0], original["hooks"]["Stop"][0],
+        "the user's Stop hook stays first"
+    );
     assert_eq!(v["env"]["BAR"], "2.50");
 
     // Twice: nothing added, the file not even rewritten.
@@ -155,7 +162,12 @@ fn missing_settings_file_is_created_and_uninstall_leaves_no_file_alone() {
         assert_eq!(groups[0]["matcher"], "");
         assert_eq!(groups[0]["hooks"][0]["type"], "command");
     }
-    assert!(!t.path().join("dot-claude/settings.json.triage-backup").exists(), "nothing to back up");
+    assert!(
+        !t.path()
+            .join("dot-claude/settings.json.triage-backup")
+            .exists(),
+        "nothing to back up"
+    );
     hook(&db, "uninstall", &settings);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
     assert_eq!(v, serde_json::json!({}), "only triage's entries were there");
@@ -167,18 +179,37 @@ fn settings_that_are_not_valid_json_are_refused_untouched() {
     let db = t.path().join("h.db");
     for (name, text, says) in [
         ("torn", &SETTINGS[..SETTINGS.len() / 2], "not valid JSON"),
-        ("comments", "// my settings\n{\"model\": \"opus\"}\n", "not valid JSON"),
+        (
+            "comments",
+            "// my settings\n{\"model\": \"opus\"}\n",
+            "not valid JSON",
+        ),
         ("array", "[1, 2]\n", "not a JSON object"),
-        ("hooks-string", "{\"hooks\": \"none\"}\n", "`hooks` is not an object"),
-        ("event-object", "{\"hooks\": {\"Stop\": {}}}\n", "`hooks.Stop` is not an array"),
+        (
+            "hooks-string",
+            "{\"hooks\": \"none\"}\n",
+            "`hooks` is not an object",
+        ),
+        (
+            "event-object",
+            "{\"hooks\": {\"Stop\": {}}}\n",
+            "`hooks.Stop` is not an array",
+        ),
     ] {
         let settings = t.path().join(format!("{name}.json"));
         std::fs::write(&settings, text).unwrap();
         for action in ["install", "uninstall"] {
             let (code, _, err) = hook(&db, action, &settings);
             assert_eq!(code, Some(2), "{name} {action}");
-            assert!(err.contains(says) && err.contains(settings.to_str().unwrap()), "{name}: {err}");
-            assert_eq!(std::fs::read_to_string(&settings).unwrap(), text, "{name} untouched");
+            assert!(
+                err.contains(says) && err.contains(settings.to_str().unwrap()),
+                "{name}: {err}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&settings).unwrap(),
+                text,
+                "{name} untouched"
+            );
             assert!(!t.path().join(format!("{name}.json.triage-backup")).exists());
         }
     }
@@ -195,7 +226,10 @@ fn the_installed_command_captures_through_a_shell_and_never_fails() {
     let (code, _, err) = hook(&db, "install", &settings);
     assert_eq!(code, Some(0), "{err}");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
-    let cmd = v["hooks"]["Stop"][0]["hooks"][0]["command"].as_str().unwrap().to_string();
+    let cmd = v["hooks"]["Stop"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let home = t.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let tmp = t.path().join("tmp");
@@ -216,22 +250,44 @@ fn the_installed_command_captures_through_a_shell_and_never_fails() {
             .unwrap()
     };
     let out = run(&tree);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty(), "quiet");
     let doc: Value = {
-        let out = triage(&db).args(["history", "--format", "json"]).output().unwrap();
+        let out = triage(&db)
+            .args(["history", "--format", "json"])
+            .output()
+            .unwrap();
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let ids: Vec<&str> = doc["runs"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     let job = walkdir::WalkDir::new(&tree)
         .into_iter()
         .filter_map(Result::ok)
-        .find(|e| e.path().extension().is_some_and(|x| x == "json") && e.path().parent().is_some_and(|p| p.ends_with("jobs")))
+        .find(|e| {
+            e.path().extension().is_some_and(|x| x == "json")
+                && e.path().parent().is_some_and(|p| p.ends_with("jobs"))
+        })
         .map(|e| e.path().file_stem().unwrap().to_string_lossy().into_owned())
         .expect("the tree has a job file");
-    assert!(ids.contains(&job.as_str()), "{job} captured from CLAUDE_PLUGIN_DATA: {ids:?}");
+    assert!(
+        ids.contains(&job.as_str()),
+        "{job} captured from CLAUDE_PLUGIN_DATA: {ids:?}"
+    );
     let (_, out, _) = hook(&db, "status", &settings);
-    assert!(out.contains("last capture"), "status says when the store last captured: {out}");
+    assert!(
+        out.contains("last capture"),
+        "status says when the store last captured: {out}"
+    );
 
     // A broken store: the session's hook still exits 0; the problem is in the store's log.
     std::fs::write(&db, b"garbage, not a database").unwrap();

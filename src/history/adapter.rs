@@ -4,6 +4,7 @@
 //! ([`report::json`], [`report::markdown`]) are the scan's own, and building the export
 //! document. When the pipeline's types move, this file is what changes.
 
+use super::ojson::Json;
 use crate::cluster::{self, Cluster};
 use crate::discover::StateRoot;
 use crate::record::{Kind, Status};
@@ -14,7 +15,6 @@ use crate::run::{Finding, LineRef, Outcome, Platform, Run, SharedPath, Sources, 
 use crate::scan::{self, ScanOptions, ScanResult, Scanned};
 use crate::timefmt::{Millis, format_iso, parse_timestamp};
 use crate::warn::Warning;
-use super::ojson::Json;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -162,14 +162,16 @@ impl RunData {
         {
             return p;
         }
-        for f in [&self.source.record, &self.source.log].into_iter().flatten() {
+        for f in [&self.source.record, &self.source.log]
+            .into_iter()
+            .flatten()
+        {
             // `<dir>/jobs/<id>.json` and the per-run `…/jobs/<id>/turn.log`: up to `jobs`.
             let parts: Vec<&str> = f.split(['/', '\\']).collect();
             if let Some(j) = parts.iter().rposition(|p| *p == "jobs")
                 && j > 0
             {
-                return f[..parts[..j].iter().map(|p| p.len() + 1).sum::<usize>() - 1]
-                    .to_string();
+                return f[..parts[..j].iter().map(|p| p.len() + 1).sum::<usize>() - 1].to_string();
             }
             if let Some(p) = parent_of(f) {
                 return p;
@@ -259,13 +261,9 @@ fn absolute(p: &str) -> String {
 }
 
 fn absolutise(d: &mut RunData) {
-    for p in [
-        &mut d.source.index,
-        &mut d.source.record,
-        &mut d.source.log,
-    ]
-    .into_iter()
-    .flatten()
+    for p in [&mut d.source.index, &mut d.source.record, &mut d.source.log]
+        .into_iter()
+        .flatten()
     {
         *p = absolute(p);
     }
@@ -444,7 +442,12 @@ pub fn clusters(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
 }
 
 /// A scan result made of stored runs, for the renderers that take one.
-pub fn as_scan_result(runs: Vec<Run>, clusters: Vec<Cluster>, now: Millis, store: &str) -> ScanResult {
+pub fn as_scan_result(
+    runs: Vec<Run>,
+    clusters: Vec<Cluster>,
+    now: Millis,
+    store: &str,
+) -> ScanResult {
     let mut ws: Vec<String> = runs.iter().map(|r| r.workspace.key()).collect();
     ws.sort();
     ws.dedup();

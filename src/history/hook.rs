@@ -163,12 +163,7 @@ fn check_shape(v: &Json, path: &Path) -> anyhow::Result<()> {
     let Some(hooks) = top.get("hooks") else {
         return Ok(());
     };
-    let refuse = |what: &str| {
-        anyhow::anyhow!(
-            "{}: {what}; refusing to change it",
-            path.display()
-        )
-    };
+    let refuse = |what: &str| anyhow::anyhow!("{}: {what}; refusing to change it", path.display());
     let Json::Object(events) = hooks else {
         return Err(refuse("`hooks` is not an object"));
     };
@@ -178,7 +173,9 @@ fn check_shape(v: &Json, path: &Path) -> anyhow::Result<()> {
         };
         for g in groups {
             let Json::Object(g) = g else {
-                return Err(refuse(&format!("an entry of `hooks.{ev}` is not an object")));
+                return Err(refuse(&format!(
+                    "an entry of `hooks.{ev}` is not an object"
+                )));
             };
             if let Some(h) = g.get("hooks")
                 && !matches!(h, Json::Array(_))
@@ -344,7 +341,9 @@ mod tests {
         assert!(is_triage_command(
             "'/home/a b/.cargo/bin/triage' --db '/x/h.db' capture --quiet"
         ));
-        assert!(is_triage_command("\"C:\\tools\\triage.exe\" capture --quiet"));
+        assert!(is_triage_command(
+            "\"C:\\tools\\triage.exe\" capture --quiet"
+        ));
         assert!(!is_triage_command("triage-notify capture"));
         assert!(!is_triage_command("/usr/bin/triage scan"));
         assert!(!is_triage_command("echo triage capture"));
@@ -352,7 +351,10 @@ mod tests {
 
     #[test]
     fn quoting_round_trips() {
-        let c = hook_command(Path::new("/home/it's me/triage"), Some(Path::new("/tmp/h.db")));
+        let c = hook_command(
+            Path::new("/home/it's me/triage"),
+            Some(Path::new("/tmp/h.db")),
+        );
         let w = words(&c);
         assert_eq!(w[0], "/home/it's me/triage");
         assert_eq!(&w[1..], ["--db", "/tmp/h.db", "capture", "--quiet"]);

@@ -239,7 +239,12 @@ pub fn prune(db: Option<&Path>, older_than: Millis, now: Millis) -> anyhow::Resu
 }
 
 /// `triage history import FILE...`: merges export documents (or NDJSON runs) into the store.
-pub fn import(db: Option<&Path>, files: &[PathBuf], now: Millis, rules: &RuleSet) -> anyhow::Result<i32> {
+pub fn import(
+    db: Option<&Path>,
+    files: &[PathBuf],
+    now: Millis,
+    rules: &RuleSet,
+) -> anyhow::Result<i32> {
     let started = std::time::Instant::now();
     let path = db_path(db)?;
     let mut all = Vec::new();
@@ -347,7 +352,15 @@ pub fn hook_command(
                 .as_ref()
                 .map(|(v, _)| hook::hooked_events(v))
                 .unwrap_or_default();
-            println!("settings: {}{}", path.display(), if current.is_none() { " (does not exist)" } else { "" });
+            println!(
+                "settings: {}{}",
+                path.display(),
+                if current.is_none() {
+                    " (does not exist)"
+                } else {
+                    ""
+                }
+            );
             for ev in hook::EVENTS {
                 let on = hooked.iter().any(|h| h == ev);
                 println!("  {ev:<13} {}", if on { "hooked" } else { "not hooked" });
@@ -370,14 +383,21 @@ pub fn hook_command(
                         None => println!("store: {} ({n} runs; never captured)", dbp.display()),
                     }
                 }
-                Ok(None) => println!("store: {} (not created yet: no capture so far)", dbp.display()),
+                Ok(None) => println!(
+                    "store: {} (not created yet: no capture so far)",
+                    dbp.display()
+                ),
                 Err(e) => println!("store: {e:#}"),
             }
             let log = log_path(&dbp);
             if let Ok(text) = std::fs::read_to_string(&log) {
                 let lines: Vec<&str> = text.lines().collect();
                 if !lines.is_empty() {
-                    println!("problems logged in {} (last {}):", log.display(), lines.len().min(3));
+                    println!(
+                        "problems logged in {} (last {}):",
+                        log.display(),
+                        lines.len().min(3)
+                    );
                     for l in &lines[lines.len().saturating_sub(3)..] {
                         println!("  {l}");
                     }

@@ -100,7 +100,6 @@ impl Serialize for Json {
     }
 }
 
-
 impl Json {
     /// Re-reads any serialisable value in its serialised key order.
     pub fn from_serialize(v: &impl Serialize) -> serde_json::Result<Json> {

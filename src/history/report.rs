@@ -136,7 +136,10 @@ impl History {
         }
         self.stored = stored;
         self.runs = runs;
-        let m: Vec<usize> = self.members[id].iter().filter_map(|i| map.get(i).copied()).collect();
+        let m: Vec<usize> = self.members[id]
+            .iter()
+            .filter_map(|i| map.get(i).copied())
+            .collect();
         self.members = HashMap::from([(id.to_string(), m)]);
         true
     }
@@ -144,7 +147,8 @@ impl History {
     fn per_day(&self, c: &Cluster) -> BTreeMap<String, u64> {
         let mut m = BTreeMap::new();
         for &i in &self.members[&c.id] {
-            *m.entry(day_of(when(&self.stored[i], &self.runs[i]))).or_default() += 1;
+            *m.entry(day_of(when(&self.stored[i], &self.runs[i])))
+                .or_default() += 1;
         }
         m
     }
@@ -158,25 +162,37 @@ impl History {
 
     fn run_extra(&self, i: usize) -> Json {
         let s = &self.stored[i];
-        ordered(json!({
-            "first_seen": format_iso(s.first_seen),
-            "last_seen": format_iso(s.last_seen),
-            "gone_at": s.gone_at.map(format_iso),
-            "state_dir": s.state_dir,
-            "transitions": s.transitions.iter().map(|(at, status, outcome)| json!({
-                "at": format_iso(*at), "status": status, "outcome": outcome,
-            })).collect::<Vec<_>>(),
-        }), &["first_seen", "last_seen", "gone_at", "state_dir", "transitions"])
+        ordered(
+            json!({
+                "first_seen": format_iso(s.first_seen),
+                "last_seen": format_iso(s.last_seen),
+                "gone_at": s.gone_at.map(format_iso),
+                "state_dir": s.state_dir,
+                "transitions": s.transitions.iter().map(|(at, status, outcome)| json!({
+                    "at": format_iso(*at), "status": status, "outcome": outcome,
+                })).collect::<Vec<_>>(),
+            }),
+            &[
+                "first_seen",
+                "last_seen",
+                "gone_at",
+                "state_dir",
+                "transitions",
+            ],
+        )
     }
 
     fn cluster_extra(&self, c: &Cluster) -> Json {
         let days = self.per_day(c);
-        ordered(json!({
-            "days": days.len(),
-            "runs_per_day": days.iter().map(|(d, n)| json!({"day": d, "count": n})).collect::<Vec<_>>(),
-            "gone": self.gone(c),
-            "regressions": self.regressions.get(&c.id).cloned().unwrap_or_default(),
-        }), &["days", "runs_per_day", "gone", "regressions"])
+        ordered(
+            json!({
+                "days": days.len(),
+                "runs_per_day": days.iter().map(|(d, n)| json!({"day": d, "count": n})).collect::<Vec<_>>(),
+                "gone": self.gone(c),
+                "regressions": self.regressions.get(&c.id).cloned().unwrap_or_default(),
+            }),
+            &["days", "runs_per_day", "gone", "regressions"],
+        )
     }
 
     /// The export document (schema/export.schema.json) with the history fields.
@@ -190,14 +206,24 @@ impl History {
     ) -> anyhow::Result<Json> {
         let res = adapter::as_scan_result(self.runs.clone(), self.clusters.clone(), now, store);
         let gone = self.stored.iter().filter(|s| s.gone_at.is_some()).count();
-        let history = ordered(json!({
-            "store": store,
-            "runs": self.stored.len(),
-            "gone": gone,
-            "since": since.map(format_iso),
-            "first_seen": self.stored.iter().map(|s| s.first_seen).min().map(format_iso),
-            "last_capture": last.map(|l| format_iso(l.at)),
-        }), &["store", "runs", "gone", "since", "first_seen", "last_capture"]);
+        let history = ordered(
+            json!({
+                "store": store,
+                "runs": self.stored.len(),
+                "gone": gone,
+                "since": since.map(format_iso),
+                "first_seen": self.stored.iter().map(|s| s.first_seen).min().map(format_iso),
+                "last_capture": last.map(|l| format_iso(l.at)),
+            }),
+            &[
+                "store",
+                "runs",
+                "gone",
+                "since",
+                "first_seen",
+                "last_capture",
+            ],
+        );
         adapter::document(
             &res,
             rules,
@@ -264,8 +290,12 @@ impl History {
                 "         {} across {} · first {} · last {}{}",
                 plural(c.count, "run", "runs"),
                 plural(days.len() as u64, "day", "days"),
-                c.first_seen.map(format_iso).unwrap_or_else(|| "unknown".into()),
-                c.last_seen.map(format_iso).unwrap_or_else(|| "unknown".into()),
+                c.first_seen
+                    .map(format_iso)
+                    .unwrap_or_else(|| "unknown".into()),
+                c.last_seen
+                    .map(format_iso)
+                    .unwrap_or_else(|| "unknown".into()),
                 match self.gone(c) {
                     0 => String::new(),
                     n => format!(" · {n} gone from disk"),
@@ -379,14 +409,24 @@ impl History {
                     0 | 1 => String::new(),
                     n => format!(" and {n} sessions"),
                 },
-                per.keys().next().cloned().unwrap_or_else(|| "unknown".into()),
-                per.keys().next_back().cloned().unwrap_or_else(|| "unknown".into()),
+                per.keys()
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| "unknown".into()),
+                per.keys()
+                    .next_back()
+                    .cloned()
+                    .unwrap_or_else(|| "unknown".into()),
             );
             if gone > 0 {
                 let _ = write!(
                     o,
                     " {} deleted by the plugin since; triage's history kept {}.",
-                    if gone == 1 { "One was".to_string() } else { format!("{gone} were") },
+                    if gone == 1 {
+                        "One was".to_string()
+                    } else {
+                        format!("{gone} were")
+                    },
                     if gone == 1 { "it" } else { "them" }
                 );
             }
@@ -423,7 +463,10 @@ fn ordered(v: serde_json::Value, keys: &[&str]) -> Json {
     if let serde_json::Value::Object(mut o) = v {
         for k in keys {
             if let Some(x) = o.remove(*k) {
-                m.insert(k.to_string(), Json::from_serialize(&x).unwrap_or(Json::Null));
+                m.insert(
+                    k.to_string(),
+                    Json::from_serialize(&x).unwrap_or(Json::Null),
+                );
             }
         }
     }
@@ -435,7 +478,11 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 fn describe(r: &Regression) -> String {
-    let comp = if r.component == "plugin" { "plugin" } else { "Codex CLI" };
+    let comp = if r.component == "plugin" {
+        "plugin"
+    } else {
+        "Codex CLI"
+    };
     let at = r.at.map(day_of).unwrap_or_else(|| "unknown day".into());
     match r.kind {
         "reappeared" => format!(
@@ -492,7 +539,10 @@ fn regressions(
             .filter(|w| version_key(w) < version_key(v))
             .collect();
         if !older.is_empty() {
-            let prev = older.iter().max_by_key(|w| version_key(w)).map(|s| s.to_string());
+            let prev = older
+                .iter()
+                .max_by_key(|w| version_key(w))
+                .map(|s| s.to_string());
             out.push(Regression {
                 kind: "new-after-upgrade",
                 component,
@@ -542,56 +592,72 @@ pub fn runs_of_export(
     text: &str,
     rules: &RuleSet,
     fallback_seen: Millis,
-) -> anyhow::Result<Vec<(Captured, Millis, Millis, Option<Millis>)>> {
+) -> anyhow::Result<Vec<super::store::Imported>> {
     let trimmed = text.trim_start();
-    let (runs, severities, generated): (Vec<serde_json::Value>, HashMap<String, String>, Option<Millis>) =
-        match serde_json::from_str::<serde_json::Value>(trimmed) {
-            Ok(serde_json::Value::Object(doc)) if doc.contains_key("runs") => {
-                if let Some(v) = doc.get("schema_version").and_then(|v| v.as_i64())
-                    && v != i64::from(crate::report::json::SCHEMA_VERSION)
-                {
-                    anyhow::bail!("schema_version {v} is not one this triage reads ({})", crate::report::json::SCHEMA_VERSION);
-                }
-                let mut sev = HashMap::new();
-                for c in doc.get("clusters").and_then(|c| c.as_array()).into_iter().flatten() {
-                    if let (Some(id), Some(s)) = (
-                        c.get("signature").and_then(|s| s.as_str()),
-                        c.get("severity").and_then(|s| s.as_str()),
-                    ) {
-                        sev.insert(id.to_string(), s.to_string());
-                    }
-                }
-                let generated = doc
-                    .get("generated_at")
-                    .and_then(|g| g.as_str())
-                    .and_then(crate::timefmt::parse_timestamp);
-                let runs = doc
-                    .get("runs")
-                    .and_then(|r| r.as_array())
-                    .cloned()
-                    .unwrap_or_default();
-                (runs, sev, generated)
+    let (runs, severities, generated): (
+        Vec<serde_json::Value>,
+        HashMap<String, String>,
+        Option<Millis>,
+    ) = match serde_json::from_str::<serde_json::Value>(trimmed) {
+        Ok(serde_json::Value::Object(doc)) if doc.contains_key("runs") => {
+            if let Some(v) = doc.get("schema_version").and_then(|v| v.as_i64())
+                && v != i64::from(crate::report::json::SCHEMA_VERSION)
+            {
+                anyhow::bail!(
+                    "schema_version {v} is not one this triage reads ({})",
+                    crate::report::json::SCHEMA_VERSION
+                );
             }
-            Ok(serde_json::Value::Object(one)) => (vec![serde_json::Value::Object(one)], HashMap::new(), None),
-            _ => {
-                let mut runs = Vec::new();
-                for (n, line) in text.lines().enumerate() {
-                    if line.trim().is_empty() {
-                        continue;
-                    }
-                    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-                        anyhow::anyhow!("line {}: neither an export document nor NDJSON runs ({e})", n + 1)
-                    })?;
-                    runs.push(v);
+            let mut sev = HashMap::new();
+            for c in doc
+                .get("clusters")
+                .and_then(|c| c.as_array())
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(id), Some(s)) = (
+                    c.get("signature").and_then(|s| s.as_str()),
+                    c.get("severity").and_then(|s| s.as_str()),
+                ) {
+                    sev.insert(id.to_string(), s.to_string());
                 }
-                (runs, HashMap::new(), None)
             }
-        };
+            let generated = doc
+                .get("generated_at")
+                .and_then(|g| g.as_str())
+                .and_then(crate::timefmt::parse_timestamp);
+            let runs = doc
+                .get("runs")
+                .and_then(|r| r.as_array())
+                .cloned()
+                .unwrap_or_default();
+            (runs, sev, generated)
+        }
+        Ok(serde_json::Value::Object(one)) => {
+            (vec![serde_json::Value::Object(one)], HashMap::new(), None)
+        }
+        _ => {
+            let mut runs = Vec::new();
+            for (n, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                    anyhow::anyhow!(
+                        "line {}: neither an export document nor NDJSON runs ({e})",
+                        n + 1
+                    )
+                })?;
+                runs.push(v);
+            }
+            (runs, HashMap::new(), None)
+        }
+    };
     let seen = generated.unwrap_or(fallback_seen);
     let mut out = Vec::new();
     for (n, v) in runs.into_iter().enumerate() {
-        let data: adapter::RunData = serde_json::from_value(v.clone())
-            .map_err(|e| anyhow::anyhow!("run {}: {e}", n + 1))?;
+        let data: adapter::RunData =
+            serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("run {}: {e}", n + 1))?;
         if data.id.is_empty() {
             anyhow::bail!("run {}: no id", n + 1);
         }

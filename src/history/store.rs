@@ -6,7 +6,9 @@
 use super::adapter::{Captured, FindingData, RunData};
 use crate::timefmt::Millis;
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -107,6 +109,9 @@ pub struct Counts {
     pub gone: u64,
 }
 
+/// An imported run: its data, first seen, last seen, gone at.
+pub type Imported = (Captured, Millis, Millis, Option<Millis>);
+
 /// One stored run with its history.
 #[derive(Debug, Clone)]
 pub struct StoredRun {
@@ -144,13 +149,17 @@ pub struct LastCapture {
 /// Checks the file's bytes before SQLite sees it: SQLite would take an empty file for a new
 /// database and write to it, and reports truncation only on the page it fails to read.
 fn check_header(path: &Path) -> anyhow::Result<()> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_file() {
         bail!("{} is not a regular file", path.display());
     }
     let len = meta.len();
     if len == 0 {
-        bail!("{} is empty (0 bytes), not a triage history store", path.display());
+        bail!(
+            "{} is empty (0 bytes), not a triage history store",
+            path.display()
+        );
     }
     let mut head = [0u8; 100];
     let mut f =
@@ -163,8 +172,13 @@ fn check_header(path: &Path) -> anyhow::Result<()> {
             Err(e) => bail!("cannot read {}: {e}", path.display()),
         }
     }
-    if got >= 16 && &head[..16] != b"SQLite format 3\0" || got < 16 && !b"SQLite format 3\0".starts_with(&head[..got]) {
-        bail!("{} is not an SQLite database, so not a triage history store", path.display());
+    if got >= 16 && &head[..16] != b"SQLite format 3\0"
+        || got < 16 && !b"SQLite format 3\0".starts_with(&head[..got])
+    {
+        bail!(
+            "{} is not an SQLite database, so not a triage history store",
+            path.display()
+        );
     }
     if got < 100 {
         bail!(
@@ -177,7 +191,10 @@ fn check_header(path: &Path) -> anyhow::Result<()> {
         p => u64::from(p),
     };
     if page < 512 || !page.is_power_of_two() {
-        bail!("{} has a damaged SQLite header (page size {page})", path.display());
+        bail!(
+            "{} has a damaged SQLite header (page size {page})",
+            path.display()
+        );
     }
     // Identity and version from the header, before SQLite opens the file (opening a WAL
     // store creates its -wal and -shm files). The header may lag behind an uncheckpointed
@@ -287,8 +304,10 @@ impl Store {
             );
         }
         // Reads the schema: a damaged file fails here, before anything is written.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(&e)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(&e)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(&e)?;
         Ok(Store {
             conn,
@@ -308,13 +327,15 @@ impl Store {
         if self.version()? >= SCHEMA_VERSION {
             return Ok(());
         }
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(&e)?;
+        let tx =
+            Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate).map_err(&e)?;
         let v: i64 = tx
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(&e)?;
         for (i, m) in MIGRATIONS.iter().enumerate().skip(v.max(0) as usize) {
             tx.execute_batch(m).map_err(&e)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(&e)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(&e)?;
         }
         tx.commit().map_err(&e)?;
         Ok(())
@@ -363,7 +384,7 @@ impl Store {
     /// Merges runs from an export document (deduplicated by identity).
     pub fn import(
         &mut self,
-        runs: &[(Captured, Millis, Millis, Option<Millis>)],
+        runs: &[Imported],
         now: Millis,
         files: &[String],
         started: std::time::Instant,
@@ -436,7 +457,10 @@ impl Store {
                 .map_err(&e)?;
             for row in rows {
                 let (run, at, status, outcome) = row.map_err(&e)?;
-                transitions.entry(run).or_default().push((at, status, outcome));
+                transitions
+                    .entry(run)
+                    .or_default()
+                    .push((at, status, outcome));
             }
         }
         let mut st = self
@@ -464,7 +488,10 @@ impl Store {
         for row in rows {
             let (id, state_dir, data, first_seen, last_seen, gone_at, origin) = row.map_err(&e)?;
             let data: RunData = serde_json::from_str(&data).with_context(|| {
-                format!("history store {}: run row {id} holds damaged JSON", self.path.display())
+                format!(
+                    "history store {}: run row {id} holds damaged JSON",
+                    self.path.display()
+                )
             })?;
             let mut f = findings.remove(&id).unwrap_or_default();
             f.sort_by(|a, b| {
@@ -533,7 +560,9 @@ impl Store {
         tx.execute("DELETE FROM captures WHERE at < ?1", params![cutoff])
             .map_err(&e)?;
         tx.commit().map_err(&e)?;
-        self.conn.execute_batch("PRAGMA incremental_vacuum").map_err(&e)?;
+        self.conn
+            .execute_batch("PRAGMA incremental_vacuum")
+            .map_err(&e)?;
         Ok(n as u64)
     }
 }
@@ -581,7 +610,13 @@ fn create(path: &Path) -> anyhow::Result<()> {
             }
             tmp.persist_noclobber(path)
                 .map(|_| ())
-                .or_else(|err| if path.exists() { Ok(()) } else { Err(err.error) })
+                .or_else(|err| {
+                    if path.exists() {
+                        Ok(())
+                    } else {
+                        Err(err.error)
+                    }
+                })
                 .with_context(|| format!("cannot create {}", path.display()))
         }
     }
@@ -617,7 +652,11 @@ fn content_hash(data: &str, findings: &str) -> String {
     h.update(data.as_bytes());
     h.update([0u8]);
     h.update(findings.as_bytes());
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Inserts or updates one run. `seen_first`/`seen_last` are the capture time for a capture,
@@ -703,10 +742,7 @@ fn upsert(
             .execute(params![id, seen_first])?;
         return Ok(Change::Same);
     }
-    let new_gone = match gone {
-        Some(g) => g,
-        None => None,
-    };
+    let new_gone = gone.unwrap_or_default();
     if old_hash == hash && old_gone == new_gone {
         tx.prepare_cached("UPDATE runs SET last_seen = max(last_seen, ?2) WHERE id = ?1")?
             .execute(params![id, seen_last])?;
@@ -751,7 +787,11 @@ fn upsert(
     Ok(Change::Changed)
 }
 
-fn write_findings(tx: &Transaction<'_>, row: i64, findings: &[FindingData]) -> rusqlite::Result<()> {
+fn write_findings(
+    tx: &Transaction<'_>,
+    row: i64,
+    findings: &[FindingData],
+) -> rusqlite::Result<()> {
     let mut st = tx.prepare_cached(
         "INSERT OR REPLACE INTO findings (run, signature, severity, evidence) VALUES (?1,?2,?3,?4)",
     )?;
@@ -778,6 +818,17 @@ fn add_transition(
     Ok(())
 }
 
+/// id, identity, state dir, index, record, log, outcome.
+type GoneCandidate = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
 /// Marks local runs not seen by this capture whose files no longer exist. A run known only
 /// from an index entry is gone when its state directory was read again without it, or when
 /// the index itself is gone.
@@ -787,7 +838,7 @@ fn mark_gone(
     dirs: &HashSet<String>,
     now: Millis,
 ) -> rusqlite::Result<u64> {
-    let candidates: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, String)> = {
+    let candidates: Vec<GoneCandidate> = {
         let mut st = tx.prepare_cached(
             "SELECT id, identity, state_dir, source_index, source_record, source_log, outcome
              FROM runs WHERE gone_at IS NULL AND origin = 'local'",
