@@ -63,7 +63,7 @@ pub fn hook_command(exe: &Path, db: Option<&Path>) -> String {
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=@%,\\".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:=@%,".contains(&b))
     {
         s.to_string()
     } else {
@@ -93,13 +93,22 @@ fn words(cmd: &str) -> Vec<String> {
                 while let Some(c) = chars.next() {
                     match c {
                         '"' => break,
-                        '\\' => {
-                            if let Some(n) = chars.next() {
+                        // In double quotes a backslash escapes only these.
+                        '\\' => match chars.clone().next() {
+                            Some(n @ ('"' | '\\' | '$' | '`')) => {
+                                chars.next();
                                 cur.push(n);
                             }
-                        }
+                            _ => cur.push('\\'),
+                        },
                         c => cur.push(c),
                     }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(n) = chars.next() {
+                    cur.push(n);
                 }
             }
             c if c.is_whitespace() => {
