@@ -5,6 +5,7 @@
 
 use crate::doctor;
 use crate::explain;
+use crate::history;
 use crate::matchtext;
 use crate::redact::Redactor;
 use crate::report::{self, out::Output};
@@ -30,6 +31,9 @@ pub const EXIT_USAGE: i32 = 2;
 pub struct Cli {
     #[command(flatten)]
     rules: RuleArgs,
+    /// History store (default: the platform's data directory, see `triage hook status`).
+    #[arg(long, value_name = "FILE", env = "TRIAGE_DB", global = true)]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,6 +102,16 @@ enum Command {
     /// Write one redacted .tar.gz for an issue: the selected runs' records, the doctor facts
     /// and the JSON export.
     Bundle(BundleCmd),
+    /// Scan job records and keep every run in the history store (what the hooks run).
+    Capture(CaptureCmd),
+    /// Claude Code hooks that capture runs after every turn: install, uninstall, status.
+    Hook {
+        #[command(subcommand)]
+        action: HookCommand,
+    },
+    /// Report over the history store: clusters across days and versions, regressions.
+    #[command(args_conflicts_with_subcommands = true)]
+    History(HistoryCmd),
     /// Classify free text (a pasted log, an issue body) against the signatures.
     Match(MatchCmd),
     /// Mine log templates: the constant text of messages, with `<*>` for the variables.
@@ -106,6 +120,54 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum HistoryFormat {
+    Human,
+    Json,
+    Ndjson,
+    Markdown,
+}
+
+/// Which Claude Code settings file `triage hook` edits.
+#[derive(Debug, Args, Clone)]
+struct SettingsArgs {
+    /// This settings file instead of ~/.claude/settings.json.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
+    /// The project's .claude/settings.json (in the current directory).
+    #[arg(long, conflicts_with = "settings")]
+    project: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Add `triage capture --quiet` on Stop, SubagentStop and SessionEnd.
+    Install(SettingsArgs),
+    /// Remove triage's hooks (and nothing else).
+    Uninstall(SettingsArgs),
+    /// Which events are hooked, and when the store last captured.
+    Status(SettingsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum HistoryCommand {
+    /// Delete runs last seen longer ago than a duration.
+    Prune {
+        /// e.g. 90d.
+        #[arg(long, value_name = "DURATION")]
+        older_than: String,
+        /// Reference time instead of the clock (ISO timestamp).
+        #[arg(long, value_name = "TIMESTAMP", hide = true)]
+        now: Option<String>,
+    },
+    /// Merge exported JSON documents (or NDJSON runs) into the store, deduplicated by run.
+    Import {
+        /// Export files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -162,11 +224,52 @@ struct ExportCmd {
     /// Home tree whose setup the Markdown Environment section describes (default: yours).
     #[arg(long, value_name = "DIR")]
     home: Option<PathBuf>,
+    /// Export from the history store (every captured run, also those deleted since)
+    /// instead of scanning.
+    #[arg(long)]
+    history: bool,
     /// Write here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     #[command(flatten)]
     scan: ScanArgs,
+}
+
+/// `triage capture`'s arguments.
+#[derive(Debug, Args)]
+struct CaptureCmd {
+    /// Where to look (default: the plugin's usual locations).
+    paths: Vec<PathBuf>,
+    /// No output; problems go to the store's log and the exit code is 0 (for hooks).
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+/// `triage history`'s arguments.
+#[derive(Debug, Args)]
+struct HistoryCmd {
+    #[command(subcommand)]
+    command: Option<HistoryCommand>,
+    /// Only runs created since (2026-11-01, 7d, 12h).
+    #[arg(long, value_name = "DATE|DURATION")]
+    since: Option<String>,
+    /// Only this cluster, with its runs.
+    #[arg(long, value_name = "ID")]
+    cluster: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: HistoryFormat,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Redact home paths, user names and tokens.
+    #[arg(long)]
+    redact: bool,
+    /// Reference time instead of the clock (ISO timestamp).
+    #[arg(long, value_name = "TIMESTAMP", hide = true)]
+    now: Option<String>,
 }
 
 /// `triage doctor`'s arguments.
@@ -404,11 +507,14 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Scan(a) => cmd_scan(ra, a),
         Command::Explain(a) => cmd_explain(ra, a),
-        Command::Export(a) => cmd_export(ra, a),
+        Command::Export(a) => cmd_export(ra, cli.db.as_deref(), a),
         Command::Doctor(a) => cmd_doctor(ra, a),
         Command::Bundle(a) => cmd_bundle(ra, a),
         Command::Match(a) => cmd_match(ra, a),
         Command::Mine(a) => cmd_mine(a),
+        Command::Capture(a) => cmd_capture(ra, cli.db.as_deref(), a),
+        Command::Hook { action } => cmd_hook(cli.db.as_deref(), action),
+        Command::History(a) => cmd_history(ra, cli.db.as_deref(), a),
         Command::Rules { command } => rules_command(ra, command),
     }
 }
@@ -489,7 +595,7 @@ fn cmd_explain(ra: &RuleArgs, a: ExplainCmd) -> anyhow::Result<i32> {
 }
 
 /// `triage export`.
-fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
+fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<i32> {
     let ExportCmd {
         paths,
         format,
@@ -497,9 +603,33 @@ fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
         no_redact,
         title_only,
         home,
+        history: from_history,
         output,
         scan: sa,
     } = a;
+    if from_history {
+        if !paths.is_empty() {
+            anyhow::bail!("--history reads the history store; it takes no PATH");
+        }
+        let rules = match load_rules(ra, &[]) {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        };
+        let opts = scan_options(&paths, &sa)?;
+        let req = history::ReportRequest {
+            db,
+            since: opts.since,
+            cluster: cluster.as_deref(),
+            format: match format {
+                ExportFormat::Json => history::Format::Json,
+                ExportFormat::Markdown => history::Format::Markdown,
+            },
+            output: output.as_deref(),
+            redact: !no_redact,
+            now: opts.now,
+        };
+        return history::history(&req, &rules);
+    }
     let (rules, mut res) = match scan_paths(ra, &paths, &sa)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
@@ -538,6 +668,108 @@ fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// `triage capture`: a hook never fails the session, so with --quiet every problem is
+/// logged to the store's log and the exit code is 0.
+fn cmd_capture(ra: &RuleArgs, db: Option<&Path>, a: CaptureCmd) -> anyhow::Result<i32> {
+    let CaptureCmd {
+        paths,
+        quiet,
+        scan: sa,
+    } = a;
+    let prepared = scan_options(&paths, &sa).and_then(|o| {
+        RuleSet::load(&RuleSources {
+            builtin: !ra.no_builtin_rules,
+            dirs: ra.rules.clone(),
+        })
+        .map(|r| (o, r))
+        .map_err(|p| {
+            anyhow::anyhow!(
+                "invalid rules: {}",
+                p.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+    });
+    match prepared {
+        Ok((opts, rules)) => history::capture(&opts, db, quiet, &rules),
+        Err(e) if quiet => {
+            if let Ok(db) = history::db_path(db) {
+                history::log_problem(&db, &format!("capture failed: {e:#}"));
+            }
+            Ok(EXIT_OK)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `triage hook`.
+fn cmd_hook(db: Option<&Path>, action: HookCommand) -> anyhow::Result<i32> {
+    let (action, s) = match action {
+        HookCommand::Install(s) => (history::HookAction::Install, s),
+        HookCommand::Uninstall(s) => (history::HookAction::Uninstall, s),
+        HookCommand::Status(s) => (history::HookAction::Status, s),
+    };
+    history::hook_command(action, s.settings, s.project, db)
+}
+
+/// `triage history` and its `prune` / `import`.
+fn cmd_history(ra: &RuleArgs, db: Option<&Path>, a: HistoryCmd) -> anyhow::Result<i32> {
+    let HistoryCmd {
+        command,
+        since,
+        cluster,
+        format,
+        output,
+        redact,
+        now,
+    } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let now_of = |n: &Option<String>| match n {
+        Some(n) => timefmt::parse_timestamp(n)
+            .ok_or_else(|| anyhow::anyhow!("--now: `{n}` is not an ISO timestamp")),
+        None => Ok(timefmt::now_millis()),
+    };
+    match command {
+        Some(HistoryCommand::Prune { older_than, now }) => {
+            let age = timefmt::parse_duration(&older_than)
+                .map_err(|e| anyhow::anyhow!("--older-than: {e}"))?;
+            history::prune(db, age, now_of(&now)?)
+        }
+        Some(HistoryCommand::Import { files }) => {
+            history::import(db, &files, timefmt::now_millis(), &rules)
+        }
+        None => {
+            let now = now_of(&now)?;
+            let since = match &since {
+                Some(s) => Some(
+                    timefmt::parse_since(s, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?,
+                ),
+                None => None,
+            };
+            let req = history::ReportRequest {
+                db,
+                since,
+                cluster: cluster.as_deref(),
+                format: match format {
+                    HistoryFormat::Human => history::Format::Human,
+                    HistoryFormat::Json => history::Format::Json,
+                    HistoryFormat::Ndjson => history::Format::Ndjson,
+                    HistoryFormat::Markdown => history::Format::Markdown,
+                },
+                output: output.as_deref(),
+                redact,
+                now,
+            };
+            history::history(&req, &rules)
+        }
+    }
 }
 
 /// `triage doctor`.

@@ -26,6 +26,88 @@ pub fn open_regular(path: &Path) -> Result<File, String> {
     }
 }
 
+/// A file created next to where it will end up, moved into place in one step with
+/// [`TempFile::persist`] and removed if dropped first: atomic replacement of settings and
+/// stores without a runtime dependency on `tempfile`.
+pub struct TempFile {
+    path: std::path::PathBuf,
+    file: File,
+    kept: bool,
+}
+
+impl TempFile {
+    /// Creates `<dir>/<prefix><unique><suffix>`, failing rather than reusing an existing file.
+    pub fn new_in(dir: &Path, prefix: &str, suffix: &str) -> std::io::Result<TempFile> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let name = format!("{prefix}{}-{nanos:x}-{n}{suffix}", std::process::id());
+            let path = dir.join(name);
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .read(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    return Ok(TempFile {
+                        path,
+                        file,
+                        kept: false,
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Where the file is now.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open file.
+    pub fn as_file(&self) -> &File {
+        &self.file
+    }
+
+    /// Renames the file to `dest`, replacing what is there.
+    pub fn persist(mut self, dest: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, dest)?;
+        self.kept = true;
+        Ok(())
+    }
+
+    /// Moves the file to `dest` unless something is there already (`AlreadyExists`).
+    pub fn persist_noclobber(self, dest: &Path) -> std::io::Result<()> {
+        std::fs::hard_link(&self.path, dest)
+        // `self` is dropped here, removing the temporary name.
+    }
+}
+
+impl std::io::Write for TempFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

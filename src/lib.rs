@@ -48,6 +48,7 @@ pub mod discover;
 pub mod doctor;
 pub mod explain;
 pub mod fsutil;
+pub mod history;
 pub mod log;
 pub mod matchtext;
 pub mod matchtext_support;
