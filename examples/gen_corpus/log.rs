@@ -59,4 +59,3 @@ pub fn first_line(x: &str) -> Option<String> {
         .find(|l| !l.is_empty())
         .map(str::to_string)
 }
-

@@ -118,7 +118,14 @@ fn main() -> Result<()> {
         bytes: 0,
     };
     while totals.bytes + 3000 < target {
-        if !write_workspace(&args, &state_root, target, &mut master, &mut used, &mut totals)? {
+        if !write_workspace(
+            &args,
+            &state_root,
+            target,
+            &mut master,
+            &mut used,
+            &mut totals,
+        )? {
             break;
         }
     }
@@ -212,7 +219,14 @@ fn write_workspace(
     if jobs.is_empty() {
         return Ok(false);
     }
-    write_state_dir(&mut g, &ws, &sr, &jobs, &state_root.join(&ws.dir_name), totals)?;
+    write_state_dir(
+        &mut g,
+        &ws,
+        &sr,
+        &jobs,
+        &state_root.join(&ws.dir_name),
+        totals,
+    )?;
     Ok(true)
 }
 

@@ -12,7 +12,6 @@ pub enum Kind {
     Adversarial,
 }
 
-
 /// A catalogued failure scenario (each places verbatim catalog text where the plugin puts it).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Fail {

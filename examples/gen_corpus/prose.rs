@@ -149,7 +149,10 @@ impl Ctx<'_> {
             ),
             4 => format!("There is no test that covers what happens when {cause}."),
             5 => format!("I did not change {subj}, since it works as intended {place}."),
-            6 => format!("The next step is to {action} and then {}.", self.rng.pk(ACTIONS)),
+            6 => format!(
+                "The next step is to {action} and then {}.",
+                self.rng.pk(ACTIONS)
+            ),
             7 => format!("After the change, {subj} no longer {problem}."),
             8 => format!("It looks like {subj} was written before {other} existed."),
             9 => format!("I read the last {k} lines of the log and nothing else stands out."),

@@ -22,7 +22,6 @@ pub fn camel(a: &str, b: &str) -> String {
     out
 }
 
-
 /// `pascal("token")` = `Token`.
 pub fn pascal(a: &str) -> String {
     camel("", a)

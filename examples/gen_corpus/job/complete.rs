@@ -148,8 +148,9 @@ impl Gen<'_> {
             };
             let head: String = msg.chars().take(10).collect();
             let first = msg.chars().next().unwrap_or('I');
-            let parse_error =
-                Some(format!("Unexpected token '{first}', \"{head}\"... is not valid JSON"));
+            let parse_error = Some(format!(
+                "Unexpected token '{first}', \"{head}\"... is not valid JSON"
+            ));
             run.log
                 .line(&format!("Assistant message captured: {}", short96(&msg)));
             run.log.block("Assistant message", &msg);
@@ -249,7 +250,12 @@ impl Gen<'_> {
 }
 
 /// `result`, `rendered` and the index summary of a task.
-fn task_result(run: &Run, ok: bool, fin: Final, codex_error: &Option<String>) -> (J, String, String) {
+fn task_result(
+    run: &Run,
+    ok: bool,
+    fin: Final,
+    codex_error: &Option<String>,
+) -> (J, String, String) {
     let raw = if ok {
         fin.message.unwrap_or_default()
     } else {

@@ -97,7 +97,11 @@ impl Gen<'_> {
             }
             Some(Fail::ModelNotSupported) => {
                 run.log.adv(&mut self.rng, 500, 1500);
-                let m = run.h.model.clone().unwrap_or_else(|| "gpt-5.3-codex".into());
+                let m = run
+                    .h
+                    .model
+                    .clone()
+                    .unwrap_or_else(|| "gpt-5.3-codex".into());
                 Tail::codex_error(format!(
                     "{{\"type\":\"error\",\"status\":400,\"error\":{{\"type\":\"invalid_request_error\",\"message\":\"The '{m}' model is not supported when using Codex with a ChatGPT account.\"}}}}"
                 ))
@@ -112,9 +116,9 @@ impl Gen<'_> {
             Some(Fail::WedgedMidCommand) => return ControlFlow::Break(self.wedged(p, run)),
             Some(Fail::GitbashDeclined) => return ControlFlow::Break(self.gitbash_declined(run)),
             Some(Fail::BrokerStale) => return ControlFlow::Break(self.broker_stale(p, run)),
-            Some(f @ (Fail::Sandbox1920 | Fail::SandboxSetupRefresh | Fail::SandboxBlockedPolicy)) => {
-                Tail::message(self.windows_sandbox(f, run))
-            }
+            Some(
+                f @ (Fail::Sandbox1920 | Fail::SandboxSetupRefresh | Fail::SandboxBlockedPolicy),
+            ) => Tail::message(self.windows_sandbox(f, run)),
             Some(Fail::Bwrap) => Tail::message(self.bwrap(run)),
             Some(Fail::McpRejected) => Tail::message(self.mcp_rejected(run)),
             _ => Tail {
