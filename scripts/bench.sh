@@ -20,7 +20,8 @@
 #   SEED        generator seed (7)
 #   ROUNDS      alternating rounds (5)
 #   RG_ROUNDS   rounds that include rg-f on the realistic corpus (default 1: ripgrep takes
-#               minutes there; on the prose corpus rg-f runs in every round)
+#               minutes there; 0 skips it, RSS run included; on the prose corpus rg-f runs
+#               in every round)
 #   PROFILE     cargo profile of the triage binary: release (default) or dist
 #   THREADS     passed to `triage scan -j` (default: all cores)
 #   SCALING=1   also time 50 vs 200 rules (`gen_corpus --write-rules`) on each corpus
@@ -143,7 +144,8 @@ for style in $STYLES; do
 
         echo "== $style $mib MiB: peak RSS (GNU time, one run each)"
         rss_t=$(rss_kib $scan)
-        rss_r=$(rss_kib rg -c -f "$BENCH_DIR/patterns.txt" "$corpus")
+        rss_r=0
+        [ "$rg_rounds" -gt 0 ] && rss_r=$(rss_kib rg -c -f "$BENCH_DIR/patterns.txt" "$corpus")
         rss_f=$(rss_kib rg -c -F -e CreateProcessAsUserW -e 'Codex error' -e 'blocked by policy' "$corpus")
 
         row() { # row NAME LABEL RSS_KIB
