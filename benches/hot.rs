@@ -4,10 +4,11 @@
 //! * `prefilter/N`: the scan prefilter alone (`Matcher::next_scan_candidate` over chunks).
 //! * `scan_lines/N`: what `scan_log` does per chunk: grammar, prefilter, and regex
 //!   verification of candidate lines, with N = 50, 100, 200 rules (the built-in rules, cut to
-//!   50 or topped up with synthesized ones, the same scheme as `scripts/bench.sh`).
+//!   50 or topped up with synthesized ones: `support/synthetic_rules.rs`, which
+//!   `scripts/bench.sh` also uses through `gen_corpus --write-rules`).
 //!
 //! Input: the `.log` files (up to 16 MiB) of `$TRIAGE_BENCH_CORPUS`, by default
-//! `${TMPDIR:-/tmp}/triage-bench/corpus-64`, generated with `examples/gen_corpus.rs`
+//! `${TMPDIR:-/tmp}/triage-bench/corpus-64`, generated with `examples/gen_corpus/`
 //! (64 MiB, seed 7) when missing.
 //!
 //! `cargo bench --bench hot`
@@ -17,6 +18,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use triage::log::{self, LogGrammar};
 use triage::rules::{self, RuleSet};
+
+#[path = "support/synthetic_rules.rs"]
+mod synthetic_rules;
 
 const MAX_BYTES: usize = 16 << 20;
 
@@ -63,95 +67,9 @@ fn load_logs() -> Vec<Vec<u8>> {
     out
 }
 
-const WORDS: [&str; 40] = [
-    "connection",
-    "request",
-    "module",
-    "process",
-    "sandbox",
-    "token",
-    "server",
-    "timeout",
-    "permission",
-    "config",
-    "socket",
-    "session",
-    "worker",
-    "handler",
-    "upstream",
-    "gateway",
-    "registry",
-    "plugin",
-    "storage",
-    "cluster",
-    "channel",
-    "queue",
-    "stream",
-    "buffer",
-    "cache",
-    "index",
-    "schema",
-    "daemon",
-    "runtime",
-    "driver",
-    "resolver",
-    "manifest",
-    "artifact",
-    "bundle",
-    "checksum",
-    "credential",
-    "endpoint",
-    "listener",
-    "mount",
-    "tunnel",
-];
-
-/// Synthesized rule `i` (as `scripts/bench.sh` writes it).
-fn synthetic_rule(i: usize) -> (String, String) {
-    let w = |k: usize| WORDS[k % WORDS.len()];
-    let families = triage::rules::model::FAMILIES;
-    let fam = families[i % families.len()];
-    let id = format!("synthetic-{i:03}");
-    let text = format!(
-        r#"id = "{id}"
-title = "Synthetic rule {i}"
-family = "{fam}"
-severity = "low"
-status = "experimental"
-description = "Synthesized for benchmarks."
-fix = "Nothing to fix."
-
-[match]
-condition = "a or (b and c)"
-
-[match.patterns]
-a = {{ regex = '{} {} (?:failed|refused|timed out): \S+', in = "error" }}
-b = {{ regex = '(?i){}[ _-]{} \d+', in = "log" }}
-c = {{ literal = "{} {}", in = "output", case_insensitive = true }}
-"#,
-        w(i),
-        w(i * 7 + 3),
-        w(i * 3 + 1),
-        w(i * 11 + 5),
-        w(i * 5 + 2),
-        w(i * 13 + 7),
-    );
-    (format!("bench/{fam}/{id}.toml"), text)
-}
-
 /// The first `n` built-in rules (by file name), topped up with synthesized rules.
 fn rule_set(n: usize) -> RuleSet {
-    let mut files: Vec<(String, String)> = rules::builtin_files()
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-    files.sort();
-    files.truncate(n);
-    let mut i = 0;
-    while files.len() < n {
-        files.push(synthetic_rule(i));
-        i += 1;
-    }
+    let files = synthetic_rules::rule_files(rules::builtin_files(), rules::model::FAMILIES, n);
     let set = rules::compile_files(&files).expect("rules compile");
     assert_eq!(set.rules.len(), n);
     set
