@@ -10,6 +10,7 @@ use crate::report;
 use crate::rules::model::Severity;
 use crate::rules::{self, RuleSet, RuleSources, selftest, template};
 use crate::scan::{self, ScanOptions, ScanResult};
+use crate::term_safe;
 use crate::timefmt;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -21,6 +22,10 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 /// Exit code: usage error, no readable input, invalid rules.
 pub const EXIT_USAGE: i32 = 2;
+
+/// Most worker threads a scan starts (`-j` above it is capped with a note): the work is
+/// bound by cores and disks, and each thread costs a stack and a start-up.
+pub const MAX_THREADS: usize = 64;
 
 /// Find out why Codex plugin runs failed: scans the codex plugin's job records, matches them
 /// against known failure signatures and groups them into issues with their fixes.
@@ -215,7 +220,7 @@ fn print_rule_problems(problems: &[rules::RuleProblem]) {
         if n == 1 { "" } else { "s" }
     );
     for p in problems {
-        eprintln!("  {p}");
+        eprintln!("  {}", term_safe::line(&p.to_string()));
     }
 }
 
@@ -248,7 +253,14 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
         Some(s) => Some(timefmt::parse_since(s, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?),
         None => None,
     };
-    o.threads = a.threads;
+    o.threads = a.threads.map(|n| {
+        if n > MAX_THREADS {
+            eprintln!("triage: note: -j {n} is more than useful; using {MAX_THREADS} worker threads");
+            MAX_THREADS
+        } else {
+            n
+        }
+    });
     o.progress = !a.no_progress;
     Ok(o)
 }
@@ -256,7 +268,7 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
 fn emit_warnings(res: &ScanResult) {
     let mut err = std::io::stderr().lock();
     for w in &res.warnings {
-        let _ = writeln!(err, "triage: warning: {w}");
+        let _ = writeln!(err, "triage: warning: {}", term_safe::line(&w.to_string()));
     }
 }
 
@@ -381,7 +393,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 return Ok(exit_for(&res, fail_on));
             }
             let text = match format {
-                ScanFormat::Human => report::human::render(&res),
+                // Record text reaches the terminal: control characters are shown escaped.
+                ScanFormat::Human => term_safe::block(&report::human::render(&res)).into_owned(),
                 ScanFormat::Json => {
                     let doc = report::json::document(&res, &rules, timefmt::now_millis());
                     serde_json::to_string_pretty(&doc)? + "\n"
@@ -481,7 +494,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 TextFormat::Json => {
                     serde_json::to_string_pretty(&matchtext::json_doc(&matches))? + "\n"
                 }
-                TextFormat::Human => matchtext::render_human(&matches, &rules),
+                TextFormat::Human => {
+                    term_safe::block(&matchtext::render_human(&matches, &rules)).into_owned()
+                }
             };
             write_out(None, &out)?;
             Ok(EXIT_OK)

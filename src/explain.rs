@@ -3,6 +3,7 @@
 //! proved a signature marked, then where the run stopped, its outcome and why.
 
 use crate::log::parse_log;
+use crate::term_safe;
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::scan::{self, ScanOptions};
@@ -22,7 +23,7 @@ pub fn explain(
 ) -> anyhow::Result<i32> {
     let res = scan::scan(opts, rules);
     for w in &res.warnings {
-        eprintln!("triage: warning: {w}");
+        eprintln!("triage: warning: {}", term_safe::line(&w.to_string()));
     }
     let exact: Vec<&Run> = res.runs.iter().filter(|r| r.id == job).collect();
     let found: Vec<&Run> = if exact.is_empty() {
@@ -34,24 +35,30 @@ pub fn explain(
         [r] => *r,
         [] => {
             eprintln!(
-                "triage: no run `{job}` among {} runs scanned",
+                "triage: no run `{}` among {} runs scanned",
+                term_safe::line(job),
                 res.runs.len()
             );
             return Ok(2);
         }
         many => {
             eprintln!(
-                "triage: `{job}` matches {} runs: {}",
+                "triage: `{}` matches {} runs: {}",
+                term_safe::line(job),
                 many.len(),
-                many.iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                term_safe::line(
+                    &many
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             );
             return Ok(2);
         }
     };
-    print!("{}", render(run, res.now, rules, verbose));
+    // Record text reaches the terminal: control characters are shown escaped.
+    print!("{}", term_safe::block(&render(run, res.now, rules, verbose)));
     Ok(0)
 }
 

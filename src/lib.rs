@@ -23,6 +23,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod term_safe;
 pub mod timefmt;
 pub mod versions;
 pub mod warn;
