@@ -324,6 +324,14 @@ fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Redacts a whole document: user names seen in its home paths are learned first, so
+/// that they are also hidden where they appear alone (a workspace slug, a word).
+fn redact_document(text: &str) -> String {
+    let mut r = Redactor::from_env();
+    r.learn(text);
+    r.redact(text).into_owned()
+}
+
 /// When nothing was found at the default locations: say where we looked.
 fn nothing_found(res: &ScanResult) -> Option<String> {
     if !res.runs.is_empty() || !res.scanned.roots.is_empty() {
@@ -409,7 +417,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             };
             let text = if redact {
-                Redactor::from_env().redact(&text).into_owned()
+                redact_document(&text)
             } else {
                 text
             };
@@ -478,7 +486,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             let text = if no_redact {
                 text
             } else {
-                Redactor::from_env().redact(&text).into_owned()
+                redact_document(&text)
             };
             write_out(output.as_deref(), &text)?;
             Ok(EXIT_OK)

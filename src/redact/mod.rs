@@ -197,6 +197,11 @@ static DATA_RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The organisation in a OneDrive for Business folder (`OneDrive - Contoso`).
+static ONEDRIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"OneDrive - (?P<org>[^\\/\n"'<>:%]+)"#).expect("static pattern compiles")
+});
+
 /// Index in `DATA_RULES` where the home / user detectors start: the machine's
 /// known homes go right before them.
 fn first_path_rule() -> usize {
@@ -223,6 +228,13 @@ impl Redactor {
         Self::build(&homes, &users)
     }
 
+    /// A shared redactor that knows no machine home or user: for text that must not
+    /// carry secrets whatever the output (cluster fingerprints and titles).
+    pub fn machine_independent() -> &'static Redactor {
+        static PLAIN: LazyLock<Redactor> = LazyLock::new(|| Redactor::new(None, None));
+        &PLAIN
+    }
+
     /// A redactor that knows only the given home directory and user name (for tests and reproducibility).
     pub fn new(home: Option<&str>, user: Option<&str>) -> Redactor {
         let homes: Vec<&str> = home.into_iter().collect();
@@ -236,20 +248,45 @@ impl Redactor {
     /// in a prompt. Call it on every text of a document before redacting any.
     pub fn learn(&mut self, text: &str) {
         let mut found: Vec<String> = Vec::new();
-        for rule in DATA_RULES.iter().filter(|r| r.kind == Kind::Home) {
+        let add = |name: &str, found: &mut Vec<String>| {
+            let lower = name.to_lowercase();
+            if name.chars().count() >= 2
+                && !self.users.contains(&lower)
+                && !found.iter().any(|f| f.to_lowercase() == lower)
+            {
+                found.push(name.to_string());
+            }
+        };
+        for rule in DATA_RULES
+            .iter()
+            .filter(|r| matches!(r.kind, Kind::Home | Kind::UserInPath))
+        {
             for caps in rule.re.captures_iter(text) {
                 let (Some(whole), Some(name)) = (caps.get(0), caps.name("name")) else {
                     continue;
                 };
-                let name = name.as_str();
-                if !starts_path(text, whole.start()) || is_non_user_dir(name) {
+                let ambiguous = caps.name("root").is_some_and(|r| r.as_str() == "home");
+                if (rule.kind == Kind::Home && !starts_path(text, whole.start()))
+                    || (rule.kind == Kind::UserInPath && ambiguous)
+                    || is_non_user_dir(name.as_str())
+                {
                     continue;
                 }
-                let lower = name.to_lowercase();
-                if !self.users.contains(&lower) && !found.iter().any(|f| f.to_lowercase() == lower)
-                {
-                    found.push(name.to_string());
+                // `C:\Users\First Last`: the whole name and each of its words, since
+                // text that cut the path (a normalised message) may keep only a part.
+                let full = &text[name.start()..spaced_name_end(text, name.end())];
+                add(full, &mut found);
+                if full.contains(' ') {
+                    for w in full.split(' ').filter(|w| w.chars().count() >= 3) {
+                        add(w, &mut found);
+                    }
                 }
+            }
+        }
+        // A OneDrive for Business folder names the organisation.
+        for caps in ONEDRIVE.captures_iter(text) {
+            if let Some(org) = caps.name("org") {
+                add(org.as_str().trim(), &mut found);
             }
         }
         if found.is_empty() {

@@ -48,12 +48,15 @@ pub fn extent(hay: &str, start: usize, quote: &str, mode: Extent) -> (usize, usi
             }
             (start, i.min(line_end))
         }
-        "\\\"" => {
+        q if q.len() > 1 && q.ends_with('"') => {
+            // Opened by k backslashes and a quote (JSON inside JSON, k = 1, 3, 7, …): the
+            // closing quote has a backslash run of k modulo 2k + 2.
+            let k = q.len() - 1;
             while i < line_end {
                 if b[i] == b'"' {
                     let run = b[start..i].iter().rev().take_while(|&&c| c == b'\\').count();
-                    if run % 4 == 1 {
-                        return (start, i - 1);
+                    if run % (2 * k + 2) == k {
+                        return (start, i - k);
                     }
                 }
                 i += 1;
