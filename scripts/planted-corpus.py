@@ -12,6 +12,7 @@ of the lines of `MUST-NOT-SURVIVE.txt` appear, and that the lines of `MUST-SURVI
 The tree is deterministic: re-running the script rewrites the same bytes.
 
     python3 scripts/planted-corpus.py            # writes testdata/planted/
+    PLANTED_OUT=/tmp/x python3 scripts/planted-corpus.py   # writes elsewhere (tests)
 """
 
 import hashlib
@@ -19,7 +20,8 @@ import json
 import os
 import shutil
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "planted")
+ROOT = os.environ.get("PLANTED_OUT") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "planted")
 
 # The machine's user (tests run triage with USER/HOME set to it) and a second user that
 # appears only in paths of the records (the redactor has to learn it from them).
