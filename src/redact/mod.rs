@@ -624,6 +624,11 @@ fn starts_path(hay: &str, start: usize) -> bool {
     if before.ends_with(USER_MARK) || before.ends_with(SECRET_MARK) {
         return false;
     }
+    // `scheme://root:pw@host`: after `//` comes a host or user name, not a path (a
+    // `file:///home/x` URL has its path after the third slash).
+    if before.ends_with(":/") && !before.ends_with("//") {
+        return false;
+    }
     let b = before.as_bytes();
     if b.len() >= 3 && b[b.len() - 3] == b'%' {
         let code = before[before.len() - 2..].to_ascii_uppercase();

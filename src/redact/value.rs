@@ -211,12 +211,15 @@ pub fn random_word_after(hay: &str, start: usize) -> Option<(usize, usize)> {
         }
         let len = rest.find(|c: char| !is_token(c)).unwrap_or(rest.len());
         let word = &rest[..len];
-        let preceded_by_dot = hay[..i].ends_with('.');
+        // A word glued to a dot is a file name; one glued to a replacement mark was part
+        // of something another detector replaced (and judging it would differ between
+        // the first pass and the next).
+        let preceded_by = hay[..i].chars().next_back();
         let followed_by = rest[len..].chars().next();
         if len >= ENTROPY_MIN_LEN
             && len <= 4096
-            && !preceded_by_dot
-            && followed_by != Some('.')
+            && !matches!(preceded_by, Some('.' | '>'))
+            && !matches!(followed_by, Some('.' | '<'))
             && !word.starts_with('/')
             && !is_uuid(word)
             && word.bytes().any(|b| b.is_ascii_digit())
