@@ -255,7 +255,9 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
     };
     o.threads = a.threads.map(|n| {
         if n > MAX_THREADS {
-            eprintln!("triage: note: -j {n} is more than useful; using {MAX_THREADS} worker threads");
+            eprintln!(
+                "triage: note: -j {n} is more than useful; using {MAX_THREADS} worker threads"
+            );
             MAX_THREADS
         } else {
             n
@@ -416,11 +418,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                     s
                 }
             };
-            let text = if redact {
-                redact_document(&text)
-            } else {
-                text
-            };
+            let text = if redact { redact_document(&text) } else { text };
             write_out(output.as_deref(), &text)?;
             Ok(exit_for(&res, fail_on))
         }

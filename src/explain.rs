@@ -3,10 +3,10 @@
 //! proved a signature marked, then where the run stopped, its outcome and why.
 
 use crate::log::parse_log;
-use crate::term_safe;
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::scan::{self, ScanOptions};
+use crate::term_safe;
 use crate::timefmt::{format_iso, human_span};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -58,7 +58,10 @@ pub fn explain(
         }
     };
     // Record text reaches the terminal: control characters are shown escaped.
-    print!("{}", term_safe::block(&render(run, res.now, rules, verbose)));
+    print!(
+        "{}",
+        term_safe::block(&render(run, res.now, rules, verbose))
+    );
     Ok(0)
 }
 

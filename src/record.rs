@@ -450,7 +450,10 @@ impl<'de> serde::Deserialize<'de> for IndexDoc {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<IndexDoc, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<IndexDoc, A::Error> {
                 let mut doc = IndexDoc {
                     stop_review_gate: None,
                     jobs: JobsField::Missing,
@@ -459,8 +462,7 @@ impl<'de> serde::Deserialize<'de> for IndexDoc {
                     match key.as_str() {
                         "config" => {
                             let v: Value = m.next_value()?;
-                            doc.stop_review_gate =
-                                v.get("stopReviewGate").and_then(Value::as_bool);
+                            doc.stop_review_gate = v.get("stopReviewGate").and_then(Value::as_bool);
                         }
                         "jobs" => doc.jobs = m.next_value::<JobsField>()?,
                         _ => {
@@ -483,7 +485,10 @@ impl<'de> serde::Deserialize<'de> for JobsField {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut s: A) -> Result<JobsField, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<JobsField, A::Error> {
                 let mut kept = Vec::new();
                 let mut total = 0;
                 loop {
@@ -499,8 +504,14 @@ impl<'de> serde::Deserialize<'de> for JobsField {
                 }
                 Ok(JobsField::Array { kept, total })
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<JobsField, A::Error> {
-                while m.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<JobsField, A::Error> {
+                while m
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(JobsField::NotArray("an object"))
             }
             fn visit_bool<E>(self, _: bool) -> Result<JobsField, E> {

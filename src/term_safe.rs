@@ -35,9 +35,7 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let needs = |c: char| {
-        is_unsafe(c) && !(c == '\t' || (keep_newlines && c == '\n'))
-    };
+    let needs = |c: char| is_unsafe(c) && !(c == '\t' || (keep_newlines && c == '\n'));
     let Some(first) = s.find(needs) else {
         return Cow::Borrowed(s);
     };
@@ -72,8 +70,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
 
 /// Whether `s` holds a byte that [`block`] would escape (for tests of output).
 pub fn has_control(s: &str) -> bool {
-    s.chars()
-        .any(|c| is_unsafe(c) && c != '\n' && c != '\t')
+    s.chars().any(|c| is_unsafe(c) && c != '\n' && c != '\t')
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ fn a_huge_worker_count_is_capped_with_a_note() {
         .expect("runs");
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("-j 100000") && err.contains("64 worker threads"), "{err}");
+    assert!(
+        err.contains("-j 100000") && err.contains("64 worker threads"),
+        "{err}"
+    );
     // A sane count gives no note.
     let out = triage()
         .args(["scan", "testdata/sample", "-j", "4", "--no-progress"])
@@ -127,7 +130,10 @@ fn job_ids_with_parent_or_absolute_paths_open_nothing_outside_the_state_dir() {
     std::fs::create_dir_all(st.join("jobs")).expect("mkdir");
     let (doc, _) = scan_json(&root, &[]);
     let text = doc.to_string();
-    assert!(!text.contains("OUTSIDE-MARKER"), "read a file outside: {text}");
+    assert!(
+        !text.contains("OUTSIDE-MARKER"),
+        "read a file outside: {text}"
+    );
     assert!(!text.contains("CreateProcessAsUserW"), "{text}");
     // The entries themselves are still reported (index-only runs).
     assert_eq!(doc["scanned"]["jobs"], ids.len());
@@ -140,9 +146,15 @@ fn a_log_file_outside_the_scanned_roots_is_never_read() {
     let outside = plant_outside(dir.path());
     let st = root.join("state").join("ws-0123456789abcdef");
     for (id, log) in [
-        ("task-aaaa-000001", outside.join("secret.log").display().to_string()),
+        (
+            "task-aaaa-000001",
+            outside.join("secret.log").display().to_string(),
+        ),
         ("task-aaaa-000002", "/etc/shadow".to_string()),
-        ("task-aaaa-000003", "../../../outside/secret.log".to_string()),
+        (
+            "task-aaaa-000003",
+            "../../../outside/secret.log".to_string(),
+        ),
     ] {
         put(
             &st.join("jobs").join(format!("{id}.json")),

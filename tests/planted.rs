@@ -81,8 +81,14 @@ fn no_planted_secret_or_user_name_survives_any_output_format() {
         let mut text = run_as_user(args);
         if name.contains("json") {
             let mut decoded = String::new();
-            for line in text.lines().filter(|l| name.contains("ndjson") && !l.is_empty()) {
-                json_strings(&serde_json::from_str(line).expect("ndjson line"), &mut decoded);
+            for line in text
+                .lines()
+                .filter(|l| name.contains("ndjson") && !l.is_empty())
+            {
+                json_strings(
+                    &serde_json::from_str(line).expect("ndjson line"),
+                    &mut decoded,
+                );
             }
             if !name.contains("ndjson") {
                 json_strings(&serde_json::from_str(&text).expect("json"), &mut decoded);
@@ -93,10 +99,11 @@ fn no_planted_secret_or_user_name_survives_any_output_format() {
         for b in &banned {
             if lower.contains(&b.to_lowercase()) {
                 let at = lower.find(&b.to_lowercase()).unwrap_or(0);
-                let ctx: String = text[text.floor_char_boundary(at.saturating_sub(60))..]
-                    .chars()
-                    .take(140)
-                    .collect();
+                let mut from = at.saturating_sub(60);
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
+                let ctx: String = text[from..].chars().take(140).collect();
                 problems.push(format!("{name}: `{b}` survives in …{ctx:?}"));
             }
         }
@@ -223,7 +230,10 @@ fn escape_sequences_in_records_never_reach_the_terminal() {
             }
         }
         let s = String::from_utf8_lossy(&out.stdout);
-        assert!(s.contains("\\e[2J") || s.contains("\\e[31m"), "{args:?}: {s}");
+        assert!(
+            s.contains("\\e[2J") || s.contains("\\e[31m"),
+            "{args:?}: {s}"
+        );
     }
     // `match` prints input text too.
     let out = triage()
@@ -240,5 +250,8 @@ fn escape_sequences_in_records_never_reach_the_terminal() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let mut all = String::new();
     json_strings(&doc, &mut all);
-    assert!(all.contains("\u{1b}[2J"), "JSON must keep record text exact");
+    assert!(
+        all.contains("\u{1b}[2J"),
+        "JSON must keep record text exact"
+    );
 }

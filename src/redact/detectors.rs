@@ -170,7 +170,10 @@ pub fn self_test(detectors: &[Detector]) -> Vec<Failure> {
             fail(&d.id, "duplicate id".into());
         }
         if d.redact.is_empty() || d.keep.is_empty() {
-            fail(&d.id, "needs at least one `redact` and one `keep` test".into());
+            fail(
+                &d.id,
+                "needs at least one `redact` and one `keep` test".into(),
+            );
         }
         let re = match Regex::new(&d.pattern()) {
             Ok(re) => re,
@@ -181,7 +184,10 @@ pub fn self_test(detectors: &[Detector]) -> Vec<Failure> {
         };
         for (input, expected) in &d.redact {
             if !re.is_match(input) {
-                fail(&d.id, format!("its regex does not match its test {input:?}"));
+                fail(
+                    &d.id,
+                    format!("its regex does not match its test {input:?}"),
+                );
             }
             let got = r.redact(input);
             if got != expected.as_str() {

@@ -459,11 +459,7 @@ impl Redactor {
         match rule.kind {
             Kind::Token => {
                 let target = caps.name("v").unwrap_or(whole);
-                passes(rule.check, target.as_str()).then_some((
-                    target.start(),
-                    target.end(),
-                    mark,
-                ))
+                passes(rule.check, target.as_str()).then_some((target.start(), target.end(), mark))
             }
             Kind::Value => {
                 let quote = caps.name("q").map_or("", |q| q.as_str());
@@ -632,7 +628,10 @@ fn starts_path(hay: &str, start: usize) -> bool {
     let b = before.as_bytes();
     if b.len() >= 3 && b[b.len() - 3] == b'%' {
         let code = before[before.len() - 2..].to_ascii_uppercase();
-        if matches!(code.as_str(), "2F" | "5C" | "3A" | "20" | "22" | "27" | "3D") {
+        if matches!(
+            code.as_str(),
+            "2F" | "5C" | "3A" | "20" | "22" | "27" | "3D"
+        ) {
             return true;
         }
     }
@@ -669,8 +668,7 @@ fn spaced_name_end(hay: &str, mut end: usize) -> usize {
             break;
         }
         let after = &word[len..];
-        if after.starts_with(['/', '\\']) || after.starts_with("%2F") || after.starts_with("%5C")
-        {
+        if after.starts_with(['/', '\\']) || after.starts_with("%2F") || after.starts_with("%5C") {
             end += 1 + len;
         } else {
             break;

@@ -54,7 +54,11 @@ pub fn extent(hay: &str, start: usize, quote: &str, mode: Extent) -> (usize, usi
             let k = q.len() - 1;
             while i < line_end {
                 if b[i] == b'"' {
-                    let run = b[start..i].iter().rev().take_while(|&&c| c == b'\\').count();
+                    let run = b[start..i]
+                        .iter()
+                        .rev()
+                        .take_while(|&&c| c == b'\\')
+                        .count();
                     if run % (2 * k + 2) == k {
                         return (start, i - k);
                     }
@@ -145,7 +149,9 @@ pub fn looks_like_secret_value(value: &str) -> bool {
         return false;
     };
     !matches!(first, '<' | '$' | '%' | '{' | '*' | '-' | '[' | '(' | '=')
-        && !value.chars().all(|c| c == 'x' || c == 'X' || c == '*' || c == '.')
+        && !value
+            .chars()
+            .all(|c| c == 'x' || c == 'X' || c == '*' || c == '.')
         && !NON_SECRET_VALUES.contains(&value.to_lowercase().as_str())
 }
 
@@ -216,8 +222,7 @@ pub fn random_word_after(hay: &str, start: usize) -> Option<(usize, usize)> {
         // the first pass and the next).
         let preceded_by = hay[..i].chars().next_back();
         let followed_by = rest[len..].chars().next();
-        if len >= ENTROPY_MIN_LEN
-            && len <= 4096
+        if (ENTROPY_MIN_LEN..=4096).contains(&len)
             && !matches!(preceded_by, Some('.' | '>'))
             && !matches!(followed_by, Some('.' | '<'))
             && !word.starts_with('/')
