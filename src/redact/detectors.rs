@@ -9,18 +9,19 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::{EMAIL_MARK, HOME_MARK, Kind, NAME, Redactor, Rule, SECRET_MARK, SEP, USER_MARK};
+use super::{EMAIL_MARK, HOME_MARK, NAME, Redactor, Rule, SECRET_MARK, SEP, USER_MARK};
 
 /// The embedded detector file.
 pub const BUILTIN_TOML: &str = include_str!("../../redactors/detectors.toml");
 
-/// What a match of a detector means (see the header of `redactors/detectors.toml`).
+/// What a match of a detector means (see the header of `redactors/detectors.toml`). The
+/// last three are built per machine, never written in the file.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum DetectorKind {
+pub enum Kind {
     /// The match (or group `v`) is the secret.
     Token,
-    /// The match ends where a quote-aware value starts.
+    /// The match ends where a quote-aware value starts; its extent is read by the redactor.
     Value,
     /// An e-mail address.
     Email,
@@ -30,6 +31,15 @@ pub enum DetectorKind {
     Home,
     /// Group `name` is a user name inside a path.
     UserInPath,
+    /// This machine's home directory (`$HOME`, `$USERPROFILE`).
+    #[serde(skip)]
+    KnownHome,
+    /// This machine's user name as a free-standing word.
+    #[serde(skip)]
+    UserWord,
+    /// Group `name` is this machine's user name as a workspace slug (`<name>-<16 hex>`).
+    #[serde(skip)]
+    UserSlug,
 }
 
 /// Which test a candidate secret must pass before it is replaced.
@@ -65,7 +75,7 @@ pub struct Detector {
     /// One line saying what it finds.
     pub what: String,
     /// What a match means.
-    pub kind: DetectorKind,
+    pub kind: Kind,
     /// The pattern (`<<sep>>` and `<<name>>` are expanded).
     pub regex: String,
     /// The value check (default: none for tokens, value for values).
@@ -113,14 +123,14 @@ impl Detector {
     /// Compiles the detector into a rule of the redactor.
     pub(super) fn compile(&self) -> Result<Rule, String> {
         let re = Regex::new(&self.pattern()).map_err(|e| format!("{}: {e}", self.id))?;
-        let (kind, default_check, default_mark) = match self.kind {
-            DetectorKind::Token => (Kind::Token, Check::None, SECRET_MARK),
-            DetectorKind::Value => (Kind::Value, Check::Value, SECRET_MARK),
-            DetectorKind::Email => (Kind::Email, Check::None, EMAIL_MARK),
-            DetectorKind::Entropy => (Kind::Entropy, Check::None, SECRET_MARK),
-            DetectorKind::Home => (Kind::Home, Check::None, HOME_MARK),
-            DetectorKind::UserInPath => (Kind::UserInPath, Check::None, USER_MARK),
+        let (default_check, default_mark) = match self.kind {
+            Kind::Value => (Check::Value, SECRET_MARK),
+            Kind::Email => (Check::None, EMAIL_MARK),
+            Kind::Home | Kind::KnownHome => (Check::None, HOME_MARK),
+            Kind::UserInPath | Kind::UserWord | Kind::UserSlug => (Check::None, USER_MARK),
+            Kind::Token | Kind::Entropy => (Check::None, SECRET_MARK),
         };
+        let kind = self.kind;
         // Marks live as long as the process (the rule set is built once).
         let mark: &'static str = match &self.mark {
             Some(m) => Box::leak(m.clone().into_boxed_str()),

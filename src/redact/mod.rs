@@ -32,7 +32,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex, RegexSet};
 
-use detectors::{Check, Extent};
+use detectors::{Check, Extent, Kind};
 
 /// Replacement for a home directory, e.g. `/home/dev` -> `~`.
 pub const HOME_MARK: &str = "~";
@@ -139,29 +139,6 @@ const COMMON_NAMES: &[&str] = &[
 const SHARED_DIRS: &[&str] = &[
     "bin", "etc", "home", "mnt", "opt", "srv", "tmp", "usr", "users", "var",
 ];
-
-/// What a detector's match means, i.e. which check and replacement applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// The match (or its group `v`) is a secret.
-    Token,
-    /// The match ends where a value starts; its extent is read by [`value`].
-    Value,
-    /// The match is an e-mail address.
-    Email,
-    /// The match is a secret-like word; a random-looking word after it is the secret.
-    Entropy,
-    /// The match, up to the end of group `name`, is a home directory.
-    Home,
-    /// Group `name` is a user name inside a path that is not a home prefix.
-    UserInPath,
-    /// The whole match is this machine's home directory.
-    KnownHome,
-    /// The whole match is this machine's user name, as a free-standing word.
-    UserWord,
-    /// Group `name` is this machine's user name as a workspace slug (`<name>-<16 hex>`).
-    UserSlug,
-}
 
 /// One compiled detector.
 #[derive(Clone, Debug)]
