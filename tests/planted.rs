@@ -21,11 +21,18 @@ fn lines(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs triage as the planted user would (HOME and USER set to theirs, nothing else).
-fn run_as_user(args: &[&str]) -> String {
-    let out = triage()
-        .env("HOME", format!("/home/{USER}"))
-        .env("USER", USER)
+/// Runs triage as the planted user would (HOME and USER set to theirs, nothing else), or
+/// as someone else (a maintainer exporting a user's copied tree: names must be learned
+/// from the records' paths).
+fn run_as(planted_user: bool, args: &[&str]) -> String {
+    let mut cmd = triage();
+    if planted_user {
+        cmd.env("HOME", format!("/home/{USER}")).env("USER", USER);
+    } else {
+        cmd.env("HOME", "/home/maintainer")
+            .env("USER", "maintainer");
+    }
+    let out = cmd
         .env_remove("USERNAME")
         .env_remove("USERPROFILE")
         .env_remove("LOGNAME")
@@ -60,7 +67,7 @@ fn no_planted_secret_or_user_name_survives_any_output_format() {
     let kept = lines("MUST-SURVIVE.txt");
     assert!(banned.len() > 80, "{} fragments", banned.len());
     let corpus = "testdata/planted";
-    let formats: [(&str, Vec<&str>); 5] = [
+    let formats: [(&str, Vec<&str>); 6] = [
         ("scan human --redact", vec!["scan", corpus, "--redact"]),
         (
             "scan json --redact",
@@ -75,10 +82,14 @@ fn no_planted_secret_or_user_name_survives_any_output_format() {
             "export markdown",
             vec!["export", corpus, "--format", "markdown"],
         ),
+        (
+            "export markdown by another user",
+            vec!["export", corpus, "--format", "markdown"],
+        ),
     ];
     let mut problems = Vec::new();
     for (name, args) in &formats {
-        let mut text = run_as_user(args);
+        let mut text = run_as(!name.ends_with("another user"), args);
         if name.contains("json") {
             let mut decoded = String::new();
             for line in text
