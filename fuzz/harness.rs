@@ -160,7 +160,7 @@ pub fn log_grammar(data: &[u8]) {
                 _ => assert!(info.ts.is_none()),
             }
             assert!(info.text.len() <= line.len());
-            assert!(info.scopes & triage::log::SCOPE_LOG != 0);
+            assert!(info.scopes & triage::vocab::SCOPE_LOG != 0);
         }
     }
 
@@ -246,10 +246,10 @@ pub fn record_merge(data: &[u8]) {
 
     for r in index_recs.iter().chain(&file_recs) {
         if let Some(s) = &r.status {
-            assert_eq!(&triage::record::Status::parse(s.as_str()), s);
+            assert_eq!(&triage::vocab::Status::parse(s.as_str()), s);
         }
         if let Some(k) = &r.kind {
-            assert_eq!(&triage::record::Kind::parse(k.as_str()), k);
+            assert_eq!(&triage::vocab::Kind::parse(k.as_str()), k);
         }
         if let Some(id) = &r.id {
             let _ = triage::record::time_from_id(id);

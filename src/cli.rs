@@ -6,12 +6,12 @@
 use crate::explain;
 use crate::matchtext;
 use crate::redact::Redactor;
-use crate::report;
-use crate::rules::model::Severity;
+use crate::report::{self, out::Output};
 use crate::rules::{self, RuleSet, RuleSources, selftest, template};
 use crate::scan::{self, ScanOptions, ScanResult};
 use crate::term_safe;
 use crate::timefmt;
+use crate::vocab::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -91,69 +91,81 @@ struct ScanArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scan job records and report every run, grouped into issues.
-    Scan {
-        /// Data roots, state directories, or single .json/.log files (default: the plugin's
-        /// usual locations).
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: ScanFormat,
-        /// Exit 1 when a finding is at or above this severity.
-        #[arg(long, value_name = "SEVERITY")]
-        fail_on: Option<String>,
-        /// Write the report here instead of stdout.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Redact home paths, user names and tokens (exports do this by default).
-        #[arg(long)]
-        redact: bool,
-        #[command(flatten)]
-        scan: ScanArgs,
-    },
+    Scan(ScanCmd),
     /// Show one run's timeline: entries, gaps, where it stopped, its outcome and signatures.
-    Explain {
-        /// Job id (or a unique prefix).
-        job: String,
-        /// Where to look (default: the plugin's usual locations).
-        paths: Vec<PathBuf>,
-        /// Unfold blocks (assistant messages, output) instead of showing first lines.
-        #[arg(short, long)]
-        verbose: bool,
-        #[command(flatten)]
-        scan: ScanArgs,
-    },
+    Explain(ExplainCmd),
     /// Export the issues for a tracker: JSON (published schema) or a Markdown issue body.
-    Export {
-        /// Where to look (default: the plugin's usual locations).
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: ExportFormat,
-        /// Only this cluster (its id, e.g. a signature id or unclassified:<fingerprint>).
-        #[arg(long, value_name = "ID")]
-        cluster: Option<String>,
-        /// Keep home paths, user names and tokens.
-        #[arg(long)]
-        no_redact: bool,
-        /// Write here instead of stdout.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        #[command(flatten)]
-        scan: ScanArgs,
-    },
+    Export(ExportCmd),
     /// Classify free text (a pasted log, an issue body) against the signatures.
-    Match {
-        /// A file, or - (default) for standard input.
-        file: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: TextFormat,
-    },
+    Match(MatchCmd),
     /// Work with the rule library.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+#[derive(Debug, Args)]
+struct ScanCmd {
+    /// Data roots, state directories, or single .json/.log files (default: the plugin's
+    /// usual locations).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: ScanFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Write the report here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Redact home paths, user names and tokens (exports do this by default).
+    #[arg(long)]
+    redact: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExplainCmd {
+    /// Job id (or a unique prefix).
+    job: String,
+    /// Where to look (default: the plugin's usual locations).
+    paths: Vec<PathBuf>,
+    /// Unfold blocks (assistant messages, output) instead of showing first lines.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct ExportCmd {
+    /// Where to look (default: the plugin's usual locations).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: ExportFormat,
+    /// Only this cluster (its id, e.g. a signature id or unclassified:<fingerprint>).
+    #[arg(long, value_name = "ID")]
+    cluster: Option<String>,
+    /// Keep home paths, user names and tokens.
+    #[arg(long)]
+    no_redact: bool,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+struct MatchCmd {
+    /// A file, or - (default) for standard input.
+    file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: TextFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,7 +286,6 @@ fn emit_warnings(res: &ScanResult) {
     }
 }
 
-/// Writes to a file or stdout; a closed pipe is not an error.
 /// `EXIT_FINDINGS` when a finding is at or above `fail_on`.
 fn exit_for(res: &scan::ScanResult, fail_on: Option<Severity>) -> i32 {
     let failing = fail_on.is_some_and(|min| {
@@ -285,53 +296,9 @@ fn exit_for(res: &scan::ScanResult, fail_on: Option<Severity>) -> i32 {
     if failing { EXIT_FINDINGS } else { EXIT_OK }
 }
 
-/// Writes `value` as pretty JSON plus a newline, streamed (same bytes as `write_out` of
-/// `to_string_pretty`).
-fn write_json_file(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let cannot =
-        |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot write {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
-    let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
-    serde_json::to_writer_pretty(&mut w, value).map_err(|e| cannot(&e))?;
-    w.write_all(b"\n").map_err(|e| cannot(&e))?;
-    w.flush().map_err(|e| cannot(&e))?;
-    Ok(())
-}
-
-/// Streams JSON to stdout; a closed pipe (`| head`) is not an error.
-fn write_json_stdout(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    let out = std::io::stdout().lock();
-    let mut w = std::io::BufWriter::with_capacity(256 * 1024, out);
-    let res = serde_json::to_writer_pretty(&mut w, value)
-        .map_err(std::io::Error::from)
-        .and_then(|_| w.write_all(b"\n"))
-        .and_then(|_| w.flush());
-    match res {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
-fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    match output {
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-                _ => Ok(()),
-            }
-        }
-    }
-}
-
-/// Redacts a whole document: user names seen in its home paths are learned first, so
-/// that they are also hidden where they appear alone (a workspace slug, a word).
-fn redact_document(text: &str) -> String {
-    let mut r = Redactor::from_env();
-    r.learn(text);
-    r.redact(text).into_owned()
+/// Writes text to stdout; a closed pipe is not an error.
+fn write_out(text: &str) -> anyhow::Result<()> {
+    Output::Stdout.text(text)
 }
 
 /// When nothing was found at the default locations: say where we looked.
@@ -358,157 +325,154 @@ fn nothing_found(res: &ScanResult) -> Option<String> {
     Some(s)
 }
 
+/// One arm per command; each command is one function below.
 fn run(cli: Cli) -> anyhow::Result<i32> {
+    let ra = &cli.rules;
     match cli.command {
-        Command::Scan {
-            paths,
-            format,
-            fail_on,
-            output,
-            redact,
-            scan: sa,
-        } => {
-            let fail_on = match fail_on.as_deref().map(|s| Severity::parse(s).ok_or(s)) {
-                Some(Err(s)) => anyhow::bail!(
-                    "--fail-on: `{s}` is not one of info, low, medium, high, critical"
-                ),
-                Some(Ok(s)) => Some(s),
-                None => None,
-            };
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let opts = scan_options(&paths, &sa)?;
-            let res = scan::scan(&opts, &rules);
-            emit_warnings(&res);
-            if !paths.is_empty() && res.scanned.roots.is_empty() {
-                eprintln!("triage: no readable input among the given paths");
-                return Ok(EXIT_USAGE);
-            }
-            if paths.is_empty()
-                && let Some(msg) = nothing_found(&res)
-            {
-                eprint!("{msg}");
-                return Ok(EXIT_OK);
-            }
-            // A large JSON report goes straight to its file: building the text first would
-            // hold it (and its growth) in memory on top of the runs.
-            if format == ScanFormat::Json && !redact {
-                let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                match output.as_deref() {
-                    Some(path) => write_json_file(path, &doc)?,
-                    None => write_json_stdout(&doc)?,
-                }
-                return Ok(exit_for(&res, fail_on));
-            }
-            let text = match format {
-                // Record text reaches the terminal: control characters are shown escaped.
-                ScanFormat::Human => term_safe::block(&report::human::render(&res)).into_owned(),
-                ScanFormat::Json => {
-                    let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                    serde_json::to_string_pretty(&doc)? + "\n"
-                }
-                ScanFormat::Ndjson => {
-                    let mut s = String::new();
-                    for r in &res.runs {
-                        s.push_str(&serde_json::to_string(&report::json::run_doc(r))?);
-                        s.push('\n');
-                    }
-                    s
-                }
-            };
-            let text = if redact { redact_document(&text) } else { text };
-            write_out(output.as_deref(), &text)?;
-            Ok(exit_for(&res, fail_on))
-        }
-        Command::Explain {
-            job,
-            paths,
-            verbose,
-            scan: sa,
-        } => {
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let opts = scan_options(&paths, &sa)?;
-            explain::explain(&job, &opts, &rules, verbose)
-        }
-        Command::Export {
-            paths,
-            format,
-            cluster,
-            no_redact,
-            output,
-            scan: sa,
-        } => {
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let opts = scan_options(&paths, &sa)?;
-            let mut res = scan::scan(&opts, &rules);
-            emit_warnings(&res);
-            if !paths.is_empty() && res.scanned.roots.is_empty() {
-                eprintln!("triage: no readable input among the given paths");
-                return Ok(EXIT_USAGE);
-            }
-            if let Some(id) = &cluster {
-                if !res.clusters.iter().any(|c| &c.id == id) {
-                    eprintln!(
-                        "triage: no cluster `{id}` in this scan; clusters: {}",
-                        res.clusters
-                            .iter()
-                            .map(|c| c.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    return Ok(EXIT_USAGE);
-                }
-                res.clusters.retain(|c| &c.id == id);
-                let keep: std::collections::HashSet<String> = res
-                    .clusters
-                    .iter()
-                    .flat_map(|c| c.runs.iter().cloned())
-                    .collect();
-                res.runs.retain(|r| keep.contains(&r.id));
-            }
-            let text = match format {
-                ExportFormat::Json => {
-                    let doc = report::json::document(&res, &rules, timefmt::now_millis());
-                    serde_json::to_string_pretty(&doc)? + "\n"
-                }
-                ExportFormat::Markdown => report::markdown::render(&res, &rules),
-            };
-            let text = if no_redact {
-                text
-            } else {
-                redact_document(&text)
-            };
-            write_out(output.as_deref(), &text)?;
-            Ok(EXIT_OK)
-        }
-        Command::Match { file, format } => {
-            let rules = match load_rules(&cli.rules, &[]) {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            let text = read_input(file.as_deref())?;
-            let matches = matchtext::classify_text(&text, &rules);
-            let out = match format {
-                TextFormat::Json => {
-                    serde_json::to_string_pretty(&matchtext::json_doc(&matches))? + "\n"
-                }
-                TextFormat::Human => {
-                    term_safe::block(&matchtext::render_human(&matches, &rules)).into_owned()
-                }
-            };
-            write_out(None, &out)?;
-            Ok(EXIT_OK)
-        }
-        Command::Rules { command } => rules_command(&cli.rules, command),
+        Command::Scan(a) => cmd_scan(ra, a),
+        Command::Explain(a) => cmd_explain(ra, a),
+        Command::Export(a) => cmd_export(ra, a),
+        Command::Match(a) => cmd_match(ra, a),
+        Command::Rules { command } => rules_command(ra, command),
     }
+}
+
+/// `triage scan`.
+fn cmd_scan(ra: &RuleArgs, a: ScanCmd) -> anyhow::Result<i32> {
+    let ScanCmd {
+        paths,
+        format,
+        fail_on,
+        output,
+        redact,
+        scan: sa,
+    } = a;
+    let fail_on = match fail_on.as_deref().map(|s| Severity::parse(s).ok_or(s)) {
+        Some(Err(s)) => {
+            anyhow::bail!("--fail-on: `{s}` is not one of info, low, medium, high, critical")
+        }
+        Some(Ok(s)) => Some(s),
+        None => None,
+    };
+    let (rules, res) = match scan_paths(ra, &paths, &sa)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    if paths.is_empty()
+        && let Some(msg) = nothing_found(&res)
+    {
+        eprint!("{msg}");
+        return Ok(EXIT_OK);
+    }
+    let format = match format {
+        ScanFormat::Human => report::Format::Human,
+        ScanFormat::Json => report::Format::Json,
+        ScanFormat::Ndjson => report::Format::Ndjson,
+    };
+    let redactor = redact.then(Redactor::from_env);
+    let out = Output::from_flag(output.as_deref());
+    report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
+    Ok(exit_for(&res, fail_on))
+}
+
+/// Loads the rules and scans `paths`, printing warnings; `Err(exit code)` when the rules are
+/// invalid or none of the given paths could be read.
+fn scan_paths(
+    ra: &RuleArgs,
+    paths: &[PathBuf],
+    sa: &ScanArgs,
+) -> anyhow::Result<Result<(RuleSet, ScanResult), i32>> {
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(Err(code)),
+    };
+    let opts = scan_options(paths, sa)?;
+    let res = scan::scan(&opts, &rules);
+    emit_warnings(&res);
+    if !paths.is_empty() && res.scanned.roots.is_empty() {
+        eprintln!("triage: no readable input among the given paths");
+        return Ok(Err(EXIT_USAGE));
+    }
+    Ok(Ok((rules, res)))
+}
+
+/// `triage explain`.
+fn cmd_explain(ra: &RuleArgs, a: ExplainCmd) -> anyhow::Result<i32> {
+    let ExplainCmd {
+        job,
+        paths,
+        verbose,
+        scan: sa,
+    } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let opts = scan_options(&paths, &sa)?;
+    explain::explain(&job, &opts, &rules, verbose)
+}
+
+/// `triage export`.
+fn cmd_export(ra: &RuleArgs, a: ExportCmd) -> anyhow::Result<i32> {
+    let ExportCmd {
+        paths,
+        format,
+        cluster,
+        no_redact,
+        output,
+        scan: sa,
+    } = a;
+    let (rules, mut res) = match scan_paths(ra, &paths, &sa)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    if let Some(id) = &cluster {
+        if !res.clusters.iter().any(|c| &c.id == id) {
+            eprintln!(
+                "triage: no cluster `{id}` in this scan; clusters: {}",
+                res.clusters
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            return Ok(EXIT_USAGE);
+        }
+        res.clusters.retain(|c| &c.id == id);
+        let keep: std::collections::HashSet<String> = res
+            .clusters
+            .iter()
+            .flat_map(|c| c.runs.iter().cloned())
+            .collect();
+        res.runs.retain(|r| keep.contains(&r.id));
+    }
+    let format = match format {
+        ExportFormat::Json => report::Format::Json,
+        ExportFormat::Markdown => report::Format::Markdown,
+    };
+    let redactor = (!no_redact).then(Redactor::from_env);
+    let out = Output::from_flag(output.as_deref());
+    report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
+    Ok(EXIT_OK)
+}
+
+/// `triage match`.
+fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
+    let MatchCmd { file, format } = a;
+    let rules = match load_rules(ra, &[]) {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let text = read_input(file.as_deref())?;
+    let matches = matchtext::classify_text(&text, &rules);
+    match format {
+        TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
+        // Input text reaches the terminal: control characters are shown escaped.
+        TextFormat::Human => write_out(&term_safe::block(&report::text_match::render_human(
+            &matches, &rules,
+        )))?,
+    }
+    Ok(EXIT_OK)
 }
 
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {
@@ -541,42 +505,12 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 Ok(s) => s,
                 Err(c) => return Ok(c),
             };
-            let out = match format {
-                TextFormat::Json => {
-                    let rules: Vec<serde_json::Value> = set
-                        .rules
-                        .iter()
-                        .map(|r| {
-                            serde_json::json!({
-                                "id": r.id(), "title": r.file.title, "family": r.file.family,
-                                "severity": r.file.severity.as_str(), "status": r.file.status,
-                                "platforms": r.file.platforms, "references": r.file.references,
-                                "related": r.file.related, "fix": r.file.fix, "source": r.source,
-                                "tests": r.file.tests.len(),
-                            })
-                        })
-                        .collect();
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({ "rules": rules, "hash": set.hash }),
-                    )? + "\n"
-                }
+            match format {
+                TextFormat::Json => Output::Stdout.json(&report::rules::list_json(&set))?,
                 TextFormat::Human => {
-                    let mut s = String::new();
-                    let w = set.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
-                    for r in &set.rules {
-                        s.push_str(&format!(
-                            "{:<w$}  {:<8}  {:<18}  {}\n",
-                            r.id(),
-                            r.file.severity.as_str(),
-                            r.file.family,
-                            r.file.title
-                        ));
-                    }
-                    s.push_str(&format!("{} rules (hash {})\n", set.rules.len(), set.hash));
-                    s
+                    write_out(&term_safe::block(&report::rules::list_human(&set)))?
                 }
-            };
-            write_out(None, &out)?;
+            }
             Ok(EXIT_OK)
         }
         RulesCommand::Show { id } => {
@@ -594,7 +528,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 .map(|(_, t)| t.to_string())
                 .or_else(|| std::fs::read_to_string(&rule.source).ok())
                 .unwrap_or_else(|| toml::to_string_pretty(&rule.file).unwrap_or_default());
-            write_out(None, &format!("# {}\n{text}", rule.source))?;
+            write_out(&format!("# {}\n{text}", rule.source))?;
             Ok(EXIT_OK)
         }
         RulesCommand::Validate { dirs } => {
@@ -639,7 +573,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 });
                 Some(files.into_iter().map(|(n, _)| n).collect())
             };
-            let report = selftest::run(&set, only.as_deref());
+            let report = selftest::run(&set, only.as_deref(), &crate::testjob::Pipeline);
             print!("{}", report.render());
             Ok(if report.passed() {
                 EXIT_OK
@@ -666,24 +600,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                 Ok(s) => s,
                 Err(c) => return Ok(c),
             };
-            let mut out = String::new();
-            for r in &set.rules {
-                for (name, p) in &r.file.matcher.patterns {
-                    let re = match (&p.regex, &p.literal) {
-                        (Some(re), _) => re.clone(),
-                        (None, Some(l)) => regex::escape(l),
-                        _ => continue,
-                    };
-                    let _ = name;
-                    if p.case_insensitive {
-                        out.push_str(&format!("(?i:{re})\n"));
-                    } else {
-                        out.push_str(&re);
-                        out.push('\n');
-                    }
-                }
-            }
-            write_out(None, &out)?;
+            write_out(&report::rules::patterns(&set))?;
             Ok(EXIT_OK)
         }
     }

@@ -2,9 +2,10 @@
 //! grouped by a normalised fingerprint of their decisive line (Sentry-style masking).
 
 use crate::rules::RuleSet;
-use crate::rules::model::Severity;
-use crate::run::{Outcome, Run};
+use crate::run::Run;
 use crate::timefmt::Millis;
+use crate::vocab::Outcome;
+use crate::vocab::Severity;
 use regex::Regex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};

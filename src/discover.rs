@@ -4,36 +4,11 @@
 //! Discovery only lists files. It reads nothing but directory entries, follows no symbolic
 //! link and touches only regular files, so a FIFO or a link loop cannot block or trap it.
 
+use crate::vocab::StateRoot;
 use crate::warn::Warning;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
-
-/// How a state directory was laid out, which tells how the plugin was run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StateRoot {
-    /// `$CLAUDE_PLUGIN_DATA/state/<slug>-<hash>/`.
-    PluginData,
-    /// `$TMPDIR/codex-companion/<slug>-<hash>/` (no `CLAUDE_PLUGIN_DATA`).
-    TmpFallback,
-    /// `…/jobs/<run-id>/turn.log`, the per-run layout some users describe.
-    PerRun,
-    /// A state directory found somewhere else (copied, unpacked).
-    Other,
-}
-
-impl StateRoot {
-    /// The name used in rule files and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StateRoot::PluginData => "plugin-data",
-            StateRoot::TmpFallback => "tmp-fallback",
-            StateRoot::PerRun => "per-run",
-            StateRoot::Other => "other",
-        }
-    }
-}
 
 /// The files of one job, as found on disk.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

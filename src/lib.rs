@@ -2,11 +2,43 @@
 //! matches every run against a library of known failure signatures and clusters the runs
 //! into issue categories.
 //!
-//! The pipeline, one module per stage:
-//! [`discover`] (roots and record files) → [`record`] (job JSON + index merge) and [`log`]
-//! (log grammar) → [`rules`] (TOML model, one compiled matcher, self-tests) → [`classify`]
-//! (run → findings with evidence) → [`cluster`] (grouping, cross-references, matrix) →
-//! [`report`] (human, JSON, Markdown) → [`cli`].
+//! # The pipeline
+//! [`discover`] (roots and record files) → [`read`] (one job: [`record`] merge, then one pass
+//! over its text in [`classify::pass`], with [`outcome`], [`platform`], [`versions`], [`pid`]
+//! facts) → [`classify`] (a [`read::ReadRun`] → a [`run::Run`] with findings) → [`cluster`]
+//! (grouping, cross-references, matrix) → [`report`] (human, JSON, Markdown) → [`cli`].
+//! [`scan`] is the wiring of these stages and nothing else. [`vocab`] holds the words every
+//! stage shares; stages import those, never each other's internals.
+//!
+//! # Key design decisions
+//! - **One pass per file.** Every log line goes through the grammar ([`log::LogGrammar`])
+//!   once and is pushed into [`log::LineSink`]s; one Aho-Corasick prefilter search per chunk
+//!   finds the next line worth verifying, and only those lines run regexes
+//!   ([`rules::matcher`]).
+//! - **Runs are summaries.** A run being read carries its raw hits ([`read::ReadRun`]); it is
+//!   classified as soon as it is read and only the summary ([`run::Run`]) is kept, so memory
+//!   does not grow with the text scanned. Facts a rule needs across runs (the workspace
+//!   split) are decided from discovery, before reading, so each run is classified once.
+//! - **Rules are data.** `rules/<family>/<id>.toml`, embedded in the binary, each with its own
+//!   tests; the engine ([`rules`]) reads no records: its self-tests run through a
+//!   [`rules::selftest::Harness`] the pipeline implements ([`testjob`]), in memory.
+//! - **Never trust input.** Bad files give warnings naming file and line ([`warn`]); FIFOs
+//!   and symlinks are not followed ([`fsutil`], [`discover`]); nothing is ever written
+//!   inside a scanned tree.
+//!
+//! # To change X, touch Y
+//! | to change | touch |
+//! |---|---|
+//! | a signature | `rules/<family>/<id>.toml` (and its `[[tests]]`) |
+//! | a structural rule condition (a state key) | `rules::model::StateSpec`, `rules::RunFacts` + `State::holds`, and the reader of the fact (`classify::facts`, `read::ExtraFacts`) |
+//! | how an outcome is decided | `src/outcome.rs` ([`outcome::decide`]) |
+//! | what the log grammar recognises | `src/log.rs` |
+//! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |
+//! | an output format | `src/report/` (one file) and its format enum in `src/cli.rs` |
+//! | a subcommand | one arm of the `Command` enum in `src/cli.rs` + one function |
+//! | what is redacted | `src/redact.rs` |
+
+#![deny(missing_docs)]
 
 pub mod classify;
 pub mod cli;
@@ -17,6 +49,10 @@ pub mod fsutil;
 pub mod log;
 pub mod matchtext;
 pub mod matchtext_support;
+pub mod outcome;
+pub mod pid;
+pub mod platform;
+pub mod read;
 pub mod record;
 pub mod redact;
 pub mod report;
@@ -24,6 +60,8 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod term_safe;
+pub mod testjob;
 pub mod timefmt;
 pub mod versions;
+pub mod vocab;
 pub mod warn;

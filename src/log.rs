@@ -7,18 +7,8 @@
 //! enormous line, is read in bounded memory.
 
 use crate::timefmt::{Millis, parse_iso_millis};
+use crate::vocab::{SCOPE_COMMAND, SCOPE_ERROR, SCOPE_LOG, SCOPE_OUTPUT, ScopeSet};
 use std::io::{self, Read};
-
-/// Bit set of the scopes a line belongs to (see `rules/README.md`).
-pub type ScopeSet = u8;
-/// Every line of the job log.
-pub const SCOPE_LOG: ScopeSet = 1;
-/// `Running command:` and `Command <status>:` lines.
-pub const SCOPE_COMMAND: ScopeSet = 2;
-/// `Codex error:` lines and their continuations, error fields of the record.
-pub const SCOPE_ERROR: ScopeSet = 4;
-/// Bodies of output blocks and the record's output fields.
-pub const SCOPE_OUTPUT: ScopeSet = 8;
 
 /// Longest line the scanner looks at; the rest of a longer line is skipped (and reported).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -52,6 +42,14 @@ pub struct LineInfo<'a> {
     pub text: &'a [u8],
     /// The scopes this line belongs to.
     pub scopes: ScopeSet,
+}
+
+/// A consumer of classified log lines, the way ripgrep's searcher pushes matches into a
+/// `Sink`: the log pass reads each line once, runs it through the grammar and hands it to
+/// every sink (the outcome's log-ending facts, the command-line platform, …).
+pub trait LineSink {
+    /// One line, 1-based `number`, as the grammar classified it.
+    fn line(&mut self, number: u64, info: &LineInfo<'_>);
 }
 
 /// Kinds of block, by title.

@@ -4,101 +4,14 @@
 //! `result`, `rendered`, `request`.
 
 use crate::timefmt::{Millis, parse_timestamp};
+use crate::vocab::{Kind, Status};
 use crate::warn::Warning;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
 
 /// Largest JSON file parsed; bigger ones are reported and left out (records are KiBs).
 pub const MAX_JSON_BYTES: u64 = 16 << 20;
-
-/// The plugin's job status.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// Background task waiting for its worker.
-    Queued,
-    /// A process is (or was) running the job.
-    Running,
-    /// The turn completed (not necessarily the work).
-    Completed,
-    /// The runner threw or the turn did not complete.
-    Failed,
-    /// `/codex:cancel` ran.
-    Cancelled,
-    /// A value no plugin version writes.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl Status {
-    /// Parses the plugin's string.
-    pub fn parse(s: &str) -> Status {
-        match s {
-            "queued" => Status::Queued,
-            "running" => Status::Running,
-            "completed" => Status::Completed,
-            "failed" => Status::Failed,
-            "cancelled" => Status::Cancelled,
-            other => Status::Other(other.to_string()),
-        }
-    }
-
-    /// The plugin's string.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Status::Queued => "queued",
-            Status::Running => "running",
-            Status::Completed => "completed",
-            Status::Failed => "failed",
-            Status::Cancelled => "cancelled",
-            Status::Other(s) => s,
-        }
-    }
-
-    /// Queued or running: the plugin still considers the job live.
-    pub fn is_active(&self) -> bool {
-        matches!(self, Status::Queued | Status::Running)
-    }
-}
-
-/// The kind of job.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// `/codex:rescue` and background tasks.
-    Task,
-    /// Native `/codex:review`.
-    Review,
-    /// `/codex:adversarial-review`.
-    AdversarialReview,
-    /// Unknown kind string.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl Kind {
-    /// Parses the plugin's string.
-    pub fn parse(s: &str) -> Kind {
-        match s {
-            "task" => Kind::Task,
-            "review" => Kind::Review,
-            "adversarial-review" => Kind::AdversarialReview,
-            other => Kind::Other(other.to_string()),
-        }
-    }
-
-    /// The plugin's string.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Kind::Task => "task",
-            Kind::Review => "review",
-            Kind::AdversarialReview => "adversarial-review",
-            Kind::Other(s) => s,
-        }
-    }
-}
 
 /// One job, merged from its index entry and its job file.
 #[derive(Debug, Clone, Default)]
@@ -145,6 +58,8 @@ pub struct JobRecord {
     pub request_model: Option<String>,
     /// The `result` payload.
     pub result: Option<Value>,
+    /// `write`: the task was allowed to edit files (`--write`).
+    pub write: Option<bool>,
 }
 
 /// Reads a field with the expected JSON type, warning on a wrong one.
@@ -201,6 +116,18 @@ impl FieldReader<'_> {
             other => {
                 let other = other.clone();
                 self.wrong_type(key, "a number", &other);
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, key: &str) -> Option<bool> {
+        match self.obj.get(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            other => {
+                let other = other.clone();
+                self.wrong_type(key, "a boolean", &other);
                 None
             }
         }
@@ -278,6 +205,7 @@ impl JobRecord {
                 Some(Value::Null) | None => None,
                 Some(v) => Some(v.clone()),
             },
+            write: r.bool("write"),
         }
     }
 
@@ -315,6 +243,7 @@ impl JobRecord {
             request_cwd: f.request_cwd.or(i.request_cwd),
             request_model: f.request_model.or(i.request_model),
             result: f.result.or(i.result),
+            write: f.write.or(i.write),
         }
     }
 }
@@ -330,12 +259,21 @@ pub struct JsonFile {
 /// Reads and parses a JSON file leniently: empty, torn, oversized and non-JSON files give a
 /// warning naming the file (and the line of the syntax error) and no value.
 pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
-    let Some(raw) = read_raw(path, warnings) else {
-        return JsonFile {
+    match read_raw(path, warnings) {
+        Some(raw) => parse_json(path, raw, warnings),
+        None => JsonFile {
             value: None,
             raw: Vec::new(),
-        };
-    };
+        },
+    }
+}
+
+/// Parses the bytes of a JSON file read from `path` (or held in memory under that name),
+/// leniently: an empty or torn file is a warning and no value.
+pub fn parse_json(path: &Path, raw: Vec<u8>, warnings: &mut Vec<Warning>) -> JsonFile {
+    if is_blank(path, &raw, warnings) {
+        return JsonFile { value: None, raw };
+    }
     match serde_json::from_slice::<Value>(&raw) {
         Ok(v) => JsonFile {
             value: Some(v),
@@ -346,6 +284,18 @@ pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
             JsonFile { value: None, raw }
         }
     }
+}
+
+/// Whether the bytes are empty or white space (a torn write), with a warning.
+fn is_blank(path: &Path, raw: &[u8], warnings: &mut Vec<Warning>) -> bool {
+    let blank = raw.iter().all(u8::is_ascii_whitespace);
+    if blank {
+        warnings.push(Warning::new(
+            path,
+            "empty file (a torn write?); no fields read",
+        ));
+    }
+    blank
 }
 
 /// The warning for a JSON syntax error, at its line.
@@ -359,8 +309,8 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Warning {
     }
 }
 
-/// The bytes of a JSON file to parse, or `None` (with a warning) when it is missing, not a
-/// regular file, larger than [`MAX_JSON_BYTES`] or empty.
+/// The bytes of a JSON file, or `None` (with a warning) when it is missing, not a regular
+/// file or larger than [`MAX_JSON_BYTES`].
 fn read_raw(path: &Path, warnings: &mut Vec<Warning>) -> Option<Vec<u8>> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -384,21 +334,13 @@ fn read_raw(path: &Path, warnings: &mut Vec<Warning>) -> Option<Vec<u8>> {
         ));
         return None;
     }
-    let raw = match read_capped(path, MAX_JSON_BYTES) {
-        Ok(r) => r,
+    match read_capped(path, MAX_JSON_BYTES) {
+        Ok(r) => Some(r),
         Err(e) => {
             warnings.push(Warning::new(path, format!("cannot read: {e}")));
-            return None;
+            None
         }
-    };
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        warnings.push(Warning::new(
-            path,
-            "empty file (a torn write?); no fields read",
-        ));
-        return None;
     }
-    Some(raw)
 }
 
 /// Reads at most `cap` bytes of a regular file (the file may grow while we read it).
@@ -545,6 +487,9 @@ pub fn read_index(path: &Path, warnings: &mut Vec<Warning>) -> Index {
     let Some(raw) = read_raw(path, warnings) else {
         return index;
     };
+    if is_blank(path, &raw, warnings) {
+        return index;
+    }
     let doc = match serde_json::from_slice::<IndexDoc>(&raw) {
         Ok(d) => d,
         Err(e) if e.classify() == serde_json::error::Category::Data => {

@@ -1,114 +1,9 @@
 //! A run: one job, merged from its index entry, job file and log, with triage's own outcome
 //! and the facts a report needs. Runs are small summaries: a run's full text is never kept.
 
-use crate::discover::StateRoot;
-use crate::record::{Kind, Status};
-use crate::rules::model::Severity;
 use crate::timefmt::{Millis, human_span};
+use crate::vocab::{Kind, Outcome, Platform, Severity, StateRoot, Status};
 use serde::Serialize;
-use std::collections::BTreeMap;
-
-/// Triage's verdict on how a run ended (design-notes §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Completed (the turn; not necessarily the work).
-    Ok,
-    /// Failed.
-    Failed,
-    /// Cancelled by the user.
-    Cancelled,
-    /// Active, but its process is gone or nothing was logged for `--stall-after`.
-    Stalled,
-    /// Active and recently busy.
-    InProgress,
-}
-
-impl Outcome {
-    /// The JSON spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Failed => "failed",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Stalled => "stalled",
-            Outcome::InProgress => "in-progress",
-        }
-    }
-
-    /// Every outcome, in report order.
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Failed,
-        Outcome::Stalled,
-        Outcome::InProgress,
-        Outcome::Cancelled,
-        Outcome::Ok,
-    ];
-}
-
-/// The platform a run ran on, as far as its records tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// Windows.
-    Windows,
-    /// macOS.
-    Macos,
-    /// Linux.
-    Linux,
-    /// Windows Subsystem for Linux.
-    Wsl,
-}
-
-impl Platform {
-    /// The JSON spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Windows => "windows",
-            Platform::Macos => "macos",
-            Platform::Linux => "linux",
-            Platform::Wsl => "wsl",
-        }
-    }
-}
-
-/// Infers a platform from a path as the plugin recorded it (plugin-format §10).
-pub fn platform_of_path(p: &str) -> Option<Platform> {
-    let b = p.as_bytes();
-    if p.starts_with("/mnt/") && b.len() > 6 && b[5].is_ascii_alphabetic() && b[6] == b'/' {
-        return Some(Platform::Wsl);
-    }
-    if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
-    {
-        return Some(Platform::Windows);
-    }
-    if p.starts_with("\\\\") {
-        return Some(Platform::Windows);
-    }
-    if p.starts_with("/Users/") || p.starts_with("/var/folders/") || p.starts_with("/private/var/")
-    {
-        return Some(Platform::Macos);
-    }
-    if p.starts_with("/home/") || p.starts_with("/root/") || p.starts_with("/tmp/") {
-        return Some(Platform::Linux);
-    }
-    None
-}
-
-/// Infers a platform from the shell in a command line: strong for Windows shells, weak for
-/// zsh (macOS default) and bash (Linux default).
-pub fn platform_of_command(cmd: &[u8]) -> Option<(Platform, bool)> {
-    let has = |n: &[u8]| memchr::memmem::find(cmd, n).is_some();
-    if has(b"powershell.exe") || has(b"pwsh.exe") || has(b"cmd.exe") || has(b"\\WindowsApps\\") {
-        Some((Platform::Windows, true))
-    } else if has(b"/bin/zsh") {
-        Some((Platform::Macos, false))
-    } else if has(b"/bin/bash") {
-        Some((Platform::Linux, false))
-    } else {
-        None
-    }
-}
 
 /// A workspace: the `<slug>-<hash>` state directory name and the recorded root.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
@@ -260,16 +155,6 @@ pub struct Run {
     pub decisive: Option<LineRef>,
     /// Files read.
     pub sources: Sources,
-    /// Lines matched per matcher pattern (pattern id → count); consumed by classification.
-    #[serde(skip)]
-    pub hits: BTreeMap<usize, u32>,
-    /// A few matched lines per matcher pattern.
-    #[serde(skip)]
-    pub hit_lines: BTreeMap<usize, Vec<LineRef>>,
-    /// Which scan root and which data tree (the folder holding `state/` or
-    /// `codex-companion/`) the run came from; decides whether two layouts are one machine's.
-    #[serde(skip)]
-    pub origin: (usize, SharedPath),
     /// Signatures, most severe first (filled by classification).
     pub findings: Vec<Finding>,
 }
@@ -287,11 +172,6 @@ impl Run {
             None => "unknown time".into(),
         }
     }
-
-    /// The most severe finding.
-    pub fn top_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
-    }
 }
 
 #[cfg(test)]
@@ -305,27 +185,6 @@ mod tests {
         assert_eq!(w.hash.as_deref(), Some("0123456789abcdef"));
         let w = Workspace::from_dir_name("demo-app");
         assert_eq!((w.slug.as_str(), w.hash), ("demo-app", None));
-    }
-
-    #[test]
-    fn platforms_from_paths_and_commands() {
-        assert_eq!(
-            platform_of_path("C:/Users/dev/src/x"),
-            Some(Platform::Windows)
-        );
-        assert_eq!(platform_of_path("C:\\Users\\dev"), Some(Platform::Windows));
-        assert_eq!(platform_of_path("/Users/dev/src"), Some(Platform::Macos));
-        assert_eq!(platform_of_path("/home/dev/src"), Some(Platform::Linux));
-        assert_eq!(platform_of_path("/mnt/c/Users/dev"), Some(Platform::Wsl));
-        assert_eq!(platform_of_path("relative/path"), None);
-        assert_eq!(
-            platform_of_command(b"Running command: \"C:\\x\\pwsh.exe\" -Command 'ls'"),
-            Some((Platform::Windows, true))
-        );
-        assert_eq!(
-            platform_of_command(b"Running command: /bin/zsh -lc 'ls'"),
-            Some((Platform::Macos, false))
-        );
     }
 
     #[test]

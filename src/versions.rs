@@ -38,7 +38,39 @@ impl VersionFacts {
             self.plugin_version = plugin_version_in(text);
         }
     }
+
+    /// Whether `text` holds a marker of a still-unknown version (a line worth observing).
+    pub fn wants(&self, text: &[u8]) -> bool {
+        (self.cli_version.is_none() && CLI_MARK.find(text).is_some())
+            || (self.plugin_version.is_none() && CACHE_MARK.find(text).is_some())
+    }
+
+    /// Where the next line that could give a still-unknown version starts to matter: the
+    /// next `cli` or `cache` at or after `from` (the markers [`VersionFacts::observe`] looks
+    /// for). Lets the log pass skip whole stretches of a chunk.
+    pub fn next_marker(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let hay = hay.get(from..)?;
+        let cli = self
+            .cli_version
+            .is_none()
+            .then(|| CLI_MARK.find(hay))
+            .flatten();
+        let cache = self
+            .plugin_version
+            .is_none()
+            .then(|| CACHE_MARK.find(hay))
+            .flatten();
+        match (cli, cache) {
+            (Some(a), Some(b)) => Some(from + a.min(b)),
+            (a, b) => a.or(b).map(|p| from + p),
+        }
+    }
 }
+
+static CLI_MARK: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new("cli"));
+static CACHE_MARK: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new("cache"));
 
 /// `codex-cli 0.128.0` → `0.128.0`.
 pub fn cli_version_in(text: &[u8]) -> Option<String> {

@@ -2,10 +2,11 @@
 //! (title, count, fix, references, distinct-from), the runs that need attention with their
 //! decisive line, and a count of the healthy ones.
 
-use crate::run::{Outcome, Run};
+use crate::run::Run;
 use crate::scan::{ScanResult, needs_attention};
 use crate::term_safe;
 use crate::timefmt::human_span;
+use crate::vocab::Outcome;
 use std::fmt::Write as _;
 
 /// Wraps `text` to `width` columns after an indent.

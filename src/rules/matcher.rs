@@ -14,20 +14,13 @@
 //! table lookup per byte, about three times the speed of the default contiguous NFA here
 //! (see `docs/performance.md`).
 
-use crate::log::{SCOPE_COMMAND, SCOPE_ERROR, SCOPE_LOG, SCOPE_OUTPUT, ScopeSet};
+use crate::vocab::{SCAN_SCOPES, ScopeSet};
+#[cfg(test)]
+use crate::vocab::{SCOPE_COMMAND, SCOPE_ERROR, SCOPE_LOG, SCOPE_OUTPUT};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::sync::OnceLock;
-
-/// Free text (`triage match`): a scope bit no job line has.
-pub const SCOPE_TEXT: ScopeSet = 16;
-/// Every scope bit: what a line of free text carries.
-pub const SCOPE_ALL_TEXT: ScopeSet =
-    SCOPE_LOG | SCOPE_COMMAND | SCOPE_ERROR | SCOPE_OUTPUT | SCOPE_TEXT;
-
-/// Scope bits of job lines and record fields: everything the scanner gives a line.
-pub const SCAN_SCOPES: ScopeSet = SCOPE_LOG | SCOPE_COMMAND | SCOPE_ERROR | SCOPE_OUTPUT;
 
 /// Literal bytes up to which the automata are built as DFAs (beyond: the crate's choice,
 /// which bounds memory for very large rule sets).

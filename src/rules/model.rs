@@ -1,48 +1,8 @@
 //! The rule-file schema (`rules/README.md`), as serde types. Unknown fields are errors.
 
+use crate::vocab::{Scope, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// How bad a signature is; ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing, nothing broke.
-    Info,
-    /// Minor.
-    Low,
-    /// Some work lost or degraded.
-    Medium,
-    /// The run's work could not be done.
-    High,
-    /// Data loss or all runs broken.
-    Critical,
-}
-
-impl Severity {
-    /// The rule-file spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// Parses the rule-file spelling.
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-}
 
 /// Maturity of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -55,27 +15,6 @@ pub enum RuleStatus {
     Stable,
     /// Kept for history; never matches.
     Deprecated,
-}
-
-/// Where a pattern looks (see `rules/README.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Every log line.
-    Log,
-    /// Command lines.
-    Command,
-    /// Error lines and error fields.
-    Error,
-    /// Output blocks and output fields.
-    Output,
-    /// The last log entry.
-    Last,
-    /// Everything in a job record.
-    #[default]
-    Any,
-    /// Free text only.
-    Text,
 }
 
 /// How two signatures relate.
@@ -207,6 +146,12 @@ pub struct StateSpec {
     /// Workspace split across roots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_split: Option<bool>,
+    /// The record's `write` flag (a task allowed to edit files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<bool>,
+    /// The index's `config.stopReviewGate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_review_gate: Option<bool>,
 }
 
 /// `[match]`.
@@ -271,6 +216,12 @@ pub struct TestJob {
     /// Workspace split.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_split: Option<bool>,
+    /// The record's `write` flag (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<bool>,
+    /// The index's `config.stopReviewGate` (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_review_gate: Option<bool>,
     /// The job log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,

@@ -90,7 +90,7 @@ mod tests {
         let set = crate::rules::compile_files(&[("rules/sandbox/my-sig.toml".into(), text)])
             .expect("template compiles");
         assert_eq!(set.rules[0].id(), "my-sig");
-        let report = crate::rules::selftest::run(&set, None);
+        let report = crate::rules::selftest::run(&set, None, &crate::testjob::Pipeline);
         assert!(report.passed(), "{}", report.render());
     }
 }

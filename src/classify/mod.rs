@@ -1,15 +1,19 @@
 //! Classification: a run's pattern hits and record facts → its signatures, each with the
 //! lines that prove it.
 
+pub mod pass;
+
+use crate::read::{ExtraFacts, ReadRun};
 use crate::rules::{RuleSet, RunFacts};
 use crate::run::{Finding, LineRef, Run};
 use crate::timefmt::{Millis, format_iso};
+use pass::RawHits;
 
 /// Evidence lines kept per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
 
 /// The facts of `run` that rule states read.
-pub fn facts(run: &Run, now: Millis, workspace_split: bool) -> RunFacts<'_> {
+pub fn facts<'r>(run: &'r Run, extra: &ExtraFacts, now: Millis) -> RunFacts<'r> {
     RunFacts {
         status: run.status.as_ref().map(|s| s.as_str()),
         phase: run.phase.as_deref(),
@@ -20,58 +24,69 @@ pub fn facts(run: &Run, now: Millis, workspace_split: bool) -> RunFacts<'_> {
         error_message: run.error_message.is_some(),
         idle: run.idle(now),
         state_root: run.state_root.as_str(),
-        workspace_split,
+        workspace_split: extra.workspace_split,
+        write: extra.write,
+        stop_review_gate: extra.stop_review_gate,
     }
 }
 
-/// Fills `run.findings` (most severe first) and drops the raw hits.
-pub fn classify(run: &mut Run, rules: &RuleSet, now: Millis, workspace_split: bool) {
-    run.findings = findings(run, rules, now, workspace_split);
-    run.hits.clear();
-    run.hit_lines.clear();
+/// Classifies a run that has been read: its findings, most severe first; the raw hits are
+/// consumed.
+pub fn finish(read: ReadRun, rules: &RuleSet, now: Millis) -> Run {
+    let ReadRun {
+        mut run,
+        hits,
+        extra,
+    } = read;
+    run.findings = findings(&run, &hits, &extra, rules, now);
+    run
 }
 
 /// The findings of `run` (most severe first), from its hits and facts.
-pub fn findings(run: &Run, rules: &RuleSet, now: Millis, workspace_split: bool) -> Vec<Finding> {
+pub fn findings(
+    run: &Run,
+    hits: &RawHits,
+    extra: &ExtraFacts,
+    rules: &RuleSet,
+    now: Millis,
+) -> Vec<Finding> {
+    let f = facts(run, extra, now);
+    let counts = |g: usize| hits.counts.get(&g).copied().unwrap_or(0);
     let mut findings = Vec::new();
-    {
-        let f = facts(run, now, workspace_split);
-        let counts = |g: usize| run.hits.get(&g).copied().unwrap_or(0);
-        for (ri, rule) in rules.rules.iter().enumerate() {
-            if !rules.rule_matches_job(ri, &counts, &f) {
-                continue;
-            }
-            let mut evidence: Vec<LineRef> = Vec::new();
-            let mut vars = Vec::new();
-            rule.condition.positive_vars(&mut vars);
-            for v in vars {
-                if v < rule.patterns.len() {
-                    let p = &rule.patterns[v];
-                    if counts(p.global) >= p.min_count {
-                        for l in run.hit_lines.get(&p.global).into_iter().flatten() {
-                            if !evidence.contains(l) {
-                                evidence.push(l.clone());
-                            }
+    for (ri, rule) in rules.rules.iter().enumerate() {
+        if !rules.rule_matches_job(ri, &counts, &f) {
+            continue;
+        }
+        let mut evidence: Vec<LineRef> = Vec::new();
+        let mut vars = Vec::new();
+        rule.condition.positive_vars(&mut vars);
+        for v in vars {
+            if v < rule.patterns.len() {
+                let p = &rule.patterns[v];
+                if counts(p.global) >= p.min_count {
+                    for l in hits.lines.get(&p.global).into_iter().flatten() {
+                        if !evidence.contains(l) {
+                            evidence.push(l.clone());
                         }
                     }
-                } else if rule.states[v - rule.patterns.len()].1.holds(&f) {
-                    let st = state_line(run);
-                    if !evidence.contains(&st) {
-                        evidence.push(st);
-                    }
+                }
+            } else if rule.states[v - rule.patterns.len()].1.holds(&f) {
+                let st = state_line(run);
+                if !evidence.contains(&st) {
+                    evidence.push(st);
                 }
             }
-            if evidence.is_empty() {
-                evidence.push(state_line(run));
-            }
-            evidence.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
-            evidence.truncate(EVIDENCE_PER_FINDING);
-            findings.push(Finding {
-                signature: rule.id().to_string(),
-                severity: rule.file.severity,
-                evidence,
-            });
         }
+        if evidence.is_empty() {
+            evidence.push(state_line(run));
+        }
+        evidence.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+        evidence.truncate(EVIDENCE_PER_FINDING);
+        findings.push(Finding {
+            signature: rule.id().to_string(),
+            severity: rule.file.severity,
+            evidence,
+        });
     }
     findings.sort_by(|a, b| {
         b.severity
