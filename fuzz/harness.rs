@@ -417,3 +417,18 @@ pub fn match_text(data: &[u8]) {
         assert!(n.len() <= line.len());
     }
 }
+
+/// `redact_text`: redaction never panics, is idempotent, and terminal-safe text holds no
+/// control character (and no newline in its one-line form).
+pub fn redact_text(data: &[u8]) {
+    static R: OnceLock<triage::redact::Redactor> = OnceLock::new();
+    let r = R.get_or_init(|| triage::redact::Redactor::new(Some("/home/alice"), Some("alice")));
+    let text = String::from_utf8_lossy(data);
+    let once = r.redact(&text);
+    let twice = r.redact(&once);
+    assert_eq!(twice, once, "redaction is not idempotent");
+    let block = triage::term_safe::block(&once);
+    assert!(!triage::term_safe::has_control(&block));
+    let line = triage::term_safe::line(&once);
+    assert!(!triage::term_safe::has_control(&line) && !line.contains('\n'));
+}

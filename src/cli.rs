@@ -11,6 +11,7 @@ use crate::redact::Redactor;
 use crate::report::{self, out::Output};
 use crate::rules::{self, RuleSet, RuleSources, selftest, template};
 use crate::scan::{self, ScanOptions, ScanResult};
+use crate::term_safe;
 use crate::timefmt;
 use crate::vocab::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,6 +24,10 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 /// Exit code: usage error, no readable input, invalid rules.
 pub const EXIT_USAGE: i32 = 2;
+
+/// Most worker threads a scan starts (`-j` above it is capped with a note): the work is
+/// bound by cores and disks, and each thread costs a stack and a start-up.
+pub const MAX_THREADS: usize = 64;
 
 /// Find out why Codex plugin runs failed: scans the codex plugin's job records, matches them
 /// against known failure signatures and groups them into issues with their fixes.
@@ -417,7 +422,7 @@ fn print_rule_problems(problems: &[rules::RuleProblem]) {
         if n == 1 { "" } else { "s" }
     );
     for p in problems {
-        eprintln!("  {p}");
+        eprintln!("  {}", term_safe::line(&p.to_string()));
     }
 }
 
@@ -450,7 +455,16 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
         Some(s) => Some(timefmt::parse_since(s, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?),
         None => None,
     };
-    o.threads = a.threads;
+    o.threads = a.threads.map(|n| {
+        if n > MAX_THREADS {
+            eprintln!(
+                "triage: note: -j {n} is more than useful; using {MAX_THREADS} worker threads"
+            );
+            MAX_THREADS
+        } else {
+            n
+        }
+    });
     o.progress = !a.no_progress;
     Ok(o)
 }
@@ -458,7 +472,7 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
 fn emit_warnings(res: &ScanResult) {
     let mut err = std::io::stderr().lock();
     for w in &res.warnings {
-        let _ = writeln!(err, "triage: warning: {w}");
+        let _ = writeln!(err, "triage: warning: {}", term_safe::line(&w.to_string()));
     }
 }
 
@@ -891,7 +905,10 @@ fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
     let matches = matchtext::classify_text(&text, &rules);
     match format {
         TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
-        TextFormat::Human => write_out(&report::text_match::render_human(&matches, &rules))?,
+        // Input text reaches the terminal: control characters are shown escaped.
+        TextFormat::Human => write_out(&term_safe::block(&report::text_match::render_human(
+            &matches, &rules,
+        )))?,
     }
     Ok(EXIT_OK)
 }
@@ -966,7 +983,9 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
             };
             match format {
                 TextFormat::Json => Output::Stdout.json(&report::rules::list_json(&set))?,
-                TextFormat::Human => write_out(&report::rules::list_human(&set))?,
+                TextFormat::Human => {
+                    write_out(&term_safe::block(&report::rules::list_human(&set)))?
+                }
             }
             Ok(EXIT_OK)
         }

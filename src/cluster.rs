@@ -110,7 +110,11 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 
 /// Masks the variable parts of a line so equal failures share a fingerprint.
 pub fn normalise(line: &str) -> String {
-    let mut s = line.trim().to_string();
+    // Secrets first: masking digits and paths would cut a token's shape (`xoxb-<n>-…`) so
+    // that no redaction recognises it in the title, and a token makes no fingerprint.
+    let mut s = crate::redact::Redactor::machine_independent()
+        .redact(line.trim())
+        .into_owned();
     for (re, mask) in MASKS.iter() {
         s = re.replace_all(&s, *mask).into_owned();
     }

@@ -7,6 +7,7 @@ use crate::report::timeline::render;
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::scan::{self, ScanOptions};
+use crate::term_safe;
 
 /// Finds the run and prints its timeline; returns the exit code.
 pub fn explain(
@@ -17,7 +18,7 @@ pub fn explain(
 ) -> anyhow::Result<i32> {
     let res = scan::scan(opts, rules);
     for w in &res.warnings {
-        eprintln!("triage: warning: {w}");
+        eprintln!("triage: warning: {}", term_safe::line(&w.to_string()));
     }
     let exact: Vec<&Run> = res.runs.iter().filter(|r| r.id == job).collect();
     let found: Vec<&Run> = if exact.is_empty() {
@@ -29,23 +30,32 @@ pub fn explain(
         [r] => *r,
         [] => {
             eprintln!(
-                "triage: no run `{job}` among {} runs scanned",
+                "triage: no run `{}` among {} runs scanned",
+                term_safe::line(job),
                 res.runs.len()
             );
             return Ok(2);
         }
         many => {
             eprintln!(
-                "triage: `{job}` matches {} runs: {}",
+                "triage: `{}` matches {} runs: {}",
+                term_safe::line(job),
                 many.len(),
-                many.iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                term_safe::line(
+                    &many
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             );
             return Ok(2);
         }
     };
-    print!("{}", render(run, res.now, rules, verbose));
+    // Record text reaches the terminal: control characters are shown escaped.
+    print!(
+        "{}",
+        term_safe::block(&render(run, res.now, rules, verbose))
+    );
     Ok(0)
 }

@@ -36,7 +36,8 @@
 //! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |
 //! | an output format | `src/report/` (one file) and its format enum in `src/cli.rs` |
 //! | a subcommand | one arm of the `Command` enum in `src/cli.rs` + one function |
-//! | what is redacted | `src/redact.rs` |
+//! | what is redacted | `redactors/detectors.toml` (data, with tests); the engine in `src/redact/` |
+//! | what a terminal may be sent | `src/term_safe.rs` (applied where record text is printed) |
 
 #![deny(missing_docs)]
 
@@ -63,6 +64,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod term_safe;
 pub mod testjob;
 pub mod timefmt;
 pub mod versions;

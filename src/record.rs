@@ -259,17 +259,69 @@ pub struct JsonFile {
 /// Reads and parses a JSON file leniently: empty, torn, oversized and non-JSON files give a
 /// warning naming the file (and the line of the syntax error) and no value.
 pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
-    let none = |raw| JsonFile { value: None, raw };
+    match read_raw(path, warnings) {
+        Some(raw) => parse_json(path, raw, warnings),
+        None => JsonFile {
+            value: None,
+            raw: Vec::new(),
+        },
+    }
+}
+
+/// Parses the bytes of a JSON file read from `path` (or held in memory under that name),
+/// leniently: an empty or torn file is a warning and no value.
+pub fn parse_json(path: &Path, raw: Vec<u8>, warnings: &mut Vec<Warning>) -> JsonFile {
+    if is_blank(path, &raw, warnings) {
+        return JsonFile { value: None, raw };
+    }
+    match serde_json::from_slice::<Value>(&raw) {
+        Ok(v) => JsonFile {
+            value: Some(v),
+            raw,
+        },
+        Err(e) => {
+            warnings.push(json_error(path, &e));
+            JsonFile { value: None, raw }
+        }
+    }
+}
+
+/// Whether the bytes are empty or white space (a torn write), with a warning.
+fn is_blank(path: &Path, raw: &[u8], warnings: &mut Vec<Warning>) -> bool {
+    let blank = raw.iter().all(u8::is_ascii_whitespace);
+    if blank {
+        warnings.push(Warning::new(
+            path,
+            "empty file (a torn write?); no fields read",
+        ));
+    }
+    blank
+}
+
+/// The warning for a JSON syntax error, at its line.
+fn json_error(path: &Path, e: &serde_json::Error) -> Warning {
+    let msg = format!("invalid JSON (a torn write?): {e}");
+    let line = e.line() as u64;
+    if line > 0 {
+        Warning::at_line(path, line, msg)
+    } else {
+        Warning::new(path, msg)
+    }
+}
+
+/// The bytes of a JSON file, or `None` (with a warning) when it is missing, not a regular
+/// file or larger than [`MAX_JSON_BYTES`].
+fn read_raw(path: &Path, warnings: &mut Vec<Warning>) -> Option<Vec<u8>> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
             warnings.push(Warning::new(path, format!("cannot read: {e}")));
-            return none(Vec::new());
+            return None;
         }
     };
     if !meta.is_file() {
         warnings.push(Warning::new(path, "not a regular file; skipped"));
-        return none(Vec::new());
+        return None;
     }
     if meta.len() > MAX_JSON_BYTES {
         warnings.push(Warning::new(
@@ -280,43 +332,13 @@ pub fn read_json(path: &Path, warnings: &mut Vec<Warning>) -> JsonFile {
                 MAX_JSON_BYTES >> 20
             ),
         ));
-        return none(Vec::new());
+        return None;
     }
-    let raw = match read_capped(path, MAX_JSON_BYTES) {
-        Ok(r) => r,
+    match read_capped(path, MAX_JSON_BYTES) {
+        Ok(r) => Some(r),
         Err(e) => {
             warnings.push(Warning::new(path, format!("cannot read: {e}")));
-            return none(Vec::new());
-        }
-    };
-    parse_json(path, raw, warnings)
-}
-
-/// Parses the bytes of a JSON file read from `path` (or held in memory under that name),
-/// leniently: an empty or torn file is a warning and no value.
-pub fn parse_json(path: &Path, raw: Vec<u8>, warnings: &mut Vec<Warning>) -> JsonFile {
-    let none = |raw| JsonFile { value: None, raw };
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        warnings.push(Warning::new(
-            path,
-            "empty file (a torn write?); no fields read",
-        ));
-        return none(raw);
-    }
-    match serde_json::from_slice::<Value>(&raw) {
-        Ok(v) => JsonFile {
-            value: Some(v),
-            raw,
-        },
-        Err(e) => {
-            let msg = format!("invalid JSON (a torn write?): {e}");
-            let line = e.line() as u64;
-            warnings.push(if line > 0 {
-                Warning::at_line(path, line, msg)
-            } else {
-                Warning::new(path, msg)
-            });
-            none(raw)
+            None
         }
     }
 }
@@ -341,31 +363,151 @@ pub struct Index {
     pub stop_review_gate: Option<bool>,
 }
 
+/// The plugin keeps at most this many jobs per workspace (plugin-format: 50-job pruning).
+pub const PLUGIN_MAX_JOBS: usize = 50;
+/// An index with more entries than this is not one the plugin wrote: it gets a warning.
+pub const INDEX_WARN_ENTRIES: usize = 10 * PLUGIN_MAX_JOBS;
+/// At most this many index entries are read; the rest are counted and skipped, so that
+/// a hostile index costs bounded memory and time.
+pub const INDEX_MAX_ENTRIES: usize = 1000;
+
+/// `state.json` as read: the `jobs` array keeps its first [`INDEX_MAX_ENTRIES`] entries
+/// as values and only counts the others (skipped without being built).
+struct IndexDoc {
+    stop_review_gate: Option<bool>,
+    jobs: JobsField,
+}
+
+enum JobsField {
+    Missing,
+    NotArray(&'static str),
+    Array { kept: Vec<Value>, total: usize },
+}
+
+impl<'de> serde::Deserialize<'de> for IndexDoc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = IndexDoc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<IndexDoc, A::Error> {
+                let mut doc = IndexDoc {
+                    stop_review_gate: None,
+                    jobs: JobsField::Missing,
+                };
+                while let Some(key) = m.next_key::<String>()? {
+                    match key.as_str() {
+                        "config" => {
+                            let v: Value = m.next_value()?;
+                            doc.stop_review_gate = v.get("stopReviewGate").and_then(Value::as_bool);
+                        }
+                        "jobs" => doc.jobs = m.next_value::<JobsField>()?,
+                        _ => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(doc)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JobsField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JobsField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<JobsField, A::Error> {
+                let mut kept = Vec::new();
+                let mut total = 0;
+                loop {
+                    if kept.len() < INDEX_MAX_ENTRIES {
+                        match s.next_element::<Value>()? {
+                            Some(v) => kept.push(v),
+                            None => break,
+                        }
+                    } else if s.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                        break;
+                    }
+                    total += 1;
+                }
+                Ok(JobsField::Array { kept, total })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<JobsField, A::Error> {
+                while m
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(JobsField::NotArray("an object"))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<JobsField, E> {
+                Ok(JobsField::NotArray("a boolean"))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<JobsField, E> {
+                Ok(JobsField::NotArray("a number"))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<JobsField, E> {
+                Ok(JobsField::NotArray("a number"))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<JobsField, E> {
+                Ok(JobsField::NotArray("a number"))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<JobsField, E> {
+                Ok(JobsField::NotArray("a string"))
+            }
+            fn visit_unit<E>(self) -> Result<JobsField, E> {
+                Ok(JobsField::NotArray("null"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Reads `state.json` leniently. A missing `jobs` array, entries that are not objects or have
-/// no id are warned about and skipped.
+/// no id are warned about and skipped. An index far beyond the plugin's 50 jobs per
+/// workspace is warned about, and only its first [`INDEX_MAX_ENTRIES`] entries are read.
 pub fn read_index(path: &Path, warnings: &mut Vec<Warning>) -> Index {
-    let file = read_json(path, warnings);
     let mut index = Index::default();
-    let Some(value) = file.value else {
+    let Some(raw) = read_raw(path, warnings) else {
         return index;
     };
-    let Value::Object(top) = value else {
-        warnings.push(Warning::new(path, "index is not a JSON object; ignored"));
+    if is_blank(path, &raw, warnings) {
         return index;
+    }
+    let doc = match serde_json::from_slice::<IndexDoc>(&raw) {
+        Ok(d) => d,
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            warnings.push(Warning::new(path, "index is not a JSON object; ignored"));
+            return index;
+        }
+        Err(e) => {
+            warnings.push(json_error(path, &e));
+            return index;
+        }
     };
-    index.stop_review_gate = top
-        .get("config")
-        .and_then(|c| c.get("stopReviewGate"))
-        .and_then(Value::as_bool);
-    let jobs = match top.get("jobs") {
-        Some(Value::Array(a)) => a,
-        None => return index,
-        Some(other) => {
-            let line = line_of_key(&file.raw, "jobs");
-            let msg = format!(
-                "field `jobs` is {}, expected an array; ignored",
-                type_name(other)
-            );
+    index.stop_review_gate = doc.stop_review_gate;
+    let (jobs, total) = match doc.jobs {
+        JobsField::Array { kept, total } => (kept, total),
+        JobsField::Missing => return index,
+        JobsField::NotArray(kind) => {
+            let line = line_of_key(&raw, "jobs");
+            let msg = format!("field `jobs` is {kind}, expected an array; ignored");
             warnings.push(match line {
                 Some(l) => Warning::at_line(path, l, msg),
                 None => Warning::new(path, msg),
@@ -373,6 +515,20 @@ pub fn read_index(path: &Path, warnings: &mut Vec<Warning>) -> Index {
             return index;
         }
     };
+    drop(raw);
+    if total > INDEX_WARN_ENTRIES {
+        let read = if total > INDEX_MAX_ENTRIES {
+            format!("only the first {INDEX_MAX_ENTRIES} entries are read")
+        } else {
+            "its entries are read".to_string()
+        };
+        warnings.push(Warning::new(
+            path,
+            format!(
+                "index lists {total} jobs, far beyond the {PLUGIN_MAX_JOBS} per workspace the plugin keeps (not an index it wrote?); {read}"
+            ),
+        ));
+    }
     for (n, job) in jobs.iter().enumerate() {
         let Value::Object(obj) = job else {
             warnings.push(Warning::new(

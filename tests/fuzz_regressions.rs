@@ -52,3 +52,8 @@ fn rule_loader_inputs() {
 fn match_text_inputs() {
     replay("match_text", harness::match_text);
 }
+
+#[test]
+fn redact_text_inputs() {
+    replay("redact_text", harness::redact_text);
+}

@@ -4,6 +4,7 @@
 
 use crate::run::Run;
 use crate::scan::{ScanResult, needs_attention};
+use crate::term_safe;
 use crate::timefmt::human_span;
 use crate::vocab::Outcome;
 use std::fmt::Write as _;
@@ -116,7 +117,7 @@ pub fn render(res: &ScanResult) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(o, "    runs: {}{tail}", ids.join(", "));
+            let _ = writeln!(o, "    runs: {}{tail}", term_safe::line(&ids.join(", ")));
         }
     }
     let attention: Vec<&Run> = runs.iter().filter(|r| needs_attention(r)).collect();
@@ -127,9 +128,9 @@ pub fn render(res: &ScanResult) -> String {
             let _ = writeln!(
                 o,
                 "\n  {}  {}  {}  {}  {}{}",
-                r.id,
-                r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?"),
-                r.workspace.slug,
+                term_safe::line(&r.id),
+                term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
+                term_safe::line(&r.workspace.slug),
                 r.age(res.now),
                 r.outcome.as_str(),
                 if sigs.is_empty() {
@@ -138,7 +139,7 @@ pub fn render(res: &ScanResult) -> String {
                     format!("  [{}]", sigs.join(", "))
                 }
             );
-            let _ = writeln!(o, "    {}", r.outcome_reason);
+            let _ = writeln!(o, "    {}", term_safe::line(&r.outcome_reason));
             // A line of the log or record says more than a restated state: prefer one.
             let cited = r.findings.iter().flat_map(|f| f.evidence.iter());
             let line = cited
@@ -151,8 +152,8 @@ pub fn render(res: &ScanResult) -> String {
                     Some(n) => format!("{}:{n}", l.file),
                     None => l.file.to_string(),
                 };
-                let _ = writeln!(o, "    {at}");
-                let _ = writeln!(o, "      {}", l.text);
+                let _ = writeln!(o, "    {}", term_safe::line(&at));
+                let _ = writeln!(o, "      {}", term_safe::line(&l.text));
             }
         }
     }

@@ -46,7 +46,8 @@ pub fn scan_result(
         return out.json(&json::document(res, rules, timefmt::now_millis()));
     }
     let text = match format {
-        Format::Human => human::render(res),
+        // Record text reaches the terminal: control characters are shown escaped.
+        Format::Human => crate::term_safe::block(&human::render(res)).into_owned(),
         Format::Json => {
             let doc = json::document(res, rules, timefmt::now_millis());
             serde_json::to_string_pretty(&doc)? + "\n"
@@ -69,7 +70,13 @@ pub fn scan_result(
         }
     };
     match redactor {
-        Some(r) => out.text(&r.redact(&text)),
+        Some(r) => {
+            // User names seen in the document's home paths are learned first, so that
+            // they are also hidden where they appear alone (a workspace slug, a word).
+            let mut r = r.clone();
+            r.learn(&text);
+            out.text(&r.redact(&text))
+        }
         None => out.text(&text),
     }
 }
