@@ -654,9 +654,10 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
     let redactor = (!no_redact).then(Redactor::from_env);
     let out = Output::from_flag(output.as_deref());
     if title_only {
+        let learned = report::learned_redactor(&res, &rules, redactor.as_ref())?;
         let md = report::markdown::Options {
             environment: None,
-            redactor: redactor.as_ref(),
+            redactor: learned.as_ref(),
         };
         out.text(&format!("{}\n", report::markdown::title(&res, md)))?;
         return Ok(EXIT_OK);
@@ -673,9 +674,10 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
                 Some(r) => facts.redacted(r),
                 None => Some(facts),
             };
+            let learned = report::learned_redactor(&res, &rules, redactor.as_ref())?;
             let md = report::markdown::Options {
                 environment: facts.as_ref(),
-                redactor: redactor.as_ref(),
+                redactor: learned.as_ref(),
             };
             // Redaction happens inside, on each string before it is escaped.
             out.text(&report::markdown::render(&res, &rules, md))?;

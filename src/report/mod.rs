@@ -32,6 +32,22 @@ pub enum Format {
     Markdown,
 }
 
+/// `redactor` extended with the user names seen in the home paths of `res`'s records, so
+/// that renderers which redact string by string (Markdown) also hide a name where it stands
+/// alone (a workspace slug, a word).
+pub fn learned_redactor(
+    res: &ScanResult,
+    rules: &RuleSet,
+    redactor: Option<&Redactor>,
+) -> anyhow::Result<Option<Redactor>> {
+    let Some(r) = redactor else { return Ok(None) };
+    let mut r = r.clone();
+    r.learn(&serde_json::to_string(&json::document(
+        res, rules, res.now,
+    ))?);
+    Ok(Some(r))
+}
+
 /// Renders `res` in `format` to `out`, redacted when a redactor is given.
 pub fn scan_result(
     res: &ScanResult,
@@ -62,9 +78,10 @@ pub fn scan_result(
         }
         Format::Markdown => {
             // Markdown redacts each string itself, before escaping it.
+            let learned = learned_redactor(res, rules, redactor)?;
             let opts = markdown::Options {
                 environment: None,
-                redactor,
+                redactor: learned.as_ref(),
             };
             return out.text(&markdown::render(res, rules, opts));
         }
