@@ -6,9 +6,10 @@ use common::{corpus, json, triage};
 use serde_json::Value;
 
 /// The new-family tree: four failed runs (two workspaces, Linux and macOS paths, task and
-/// review) whose error is openai/codex#19476's `failed to load configuration: …: invalid type:
-/// map, expected a sequence`, which no catalogued signature covers.
-const TREE: &str = "testdata/mine-config-load";
+/// review) whose error is openai/codex#19475's `failed to record rollout items: thread <uuid>
+/// not found`, which no catalogued signature covers. (The first fixture used openai/codex#19476's
+/// config-load message; the library has since gained a rule for that family.)
+const TREE: &str = "testdata/mine-rollout-thread";
 const NOW: &str = "2026-11-26T00:00:00.000Z";
 
 fn unclassified(doc: &Value) -> Vec<&Value> {
@@ -76,7 +77,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
     assert_eq!(cluster["count"], 4);
     assert_eq!(
         cluster["title"],
-        "failed to load configuration: <path>:<n>:<n>: invalid type: map, expected a sequence"
+        "failed to record rollout items: thread <uuid> not found"
     );
     let id = cluster["id"].as_str().expect("id").to_string();
 
@@ -90,7 +91,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
             "--now",
             NOW,
             "--id",
-            "config-load-invalid-type",
+            "rollout-record-thread-not-found",
         ])
         .arg("--dir")
         .arg(rules.path())
@@ -99,7 +100,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
     let path = rules
         .path()
         .join("spawn-install")
-        .join("config-load-invalid-type.toml");
+        .join("rollout-record-thread-not-found.toml");
     let text = std::fs::read_to_string(&path).expect("draft written");
     assert!(text.contains("status = \"experimental\""));
     assert!(text.contains("TODO"));
@@ -119,7 +120,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
     for r in runs {
         assert_eq!(
             common::signatures(r),
-            ["config-load-invalid-type"],
+            ["rollout-record-thread-not-found"],
             "run {}",
             r["id"]
         );
@@ -134,7 +135,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
         ]);
         for r in doc["runs"].as_array().expect("runs") {
             assert!(
-                !common::signatures(r).contains(&"config-load-invalid-type".to_string()),
+                !common::signatures(r).contains(&"rollout-record-thread-not-found".to_string()),
                 "{name}: run {} matched the draft",
                 r["id"]
             );
