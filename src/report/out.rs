@@ -15,9 +15,12 @@ pub enum Output {
 }
 
 impl Output {
-    /// `--output FILE`, or stdout.
+    /// `--output FILE`, or stdout when the flag is absent or `-` (as in every Unix tool).
     pub fn from_flag(path: Option<&Path>) -> Output {
-        path.map_or(Output::Stdout, |p| Output::File(p.to_path_buf()))
+        match path {
+            Some(p) if p != Path::new("-") => Output::File(p.to_path_buf()),
+            _ => Output::Stdout,
+        }
     }
 
     /// Writes `text` as is.
