@@ -1,7 +1,7 @@
 //! The command line (design-notes §1). Thin: parse, call the pipeline, print.
 //!
-//! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given) or a failing
-//! rule test; 2 usage error, no readable input, or an invalid rule file.
+//! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given), a failing
+//! rule test, or `match` with no signature matching; 2 usage error, no readable input, or an invalid rule file.
 
 use crate::doctor;
 use crate::explain;
@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 pub const EXIT_OK: i32 = 0;
 /// Exit code: a finding at or above `--fail-on`, or a failing rule test.
 pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code of `match` when no signature matched the text (grep's convention).
+pub const EXIT_NO_MATCH: i32 = 1;
 /// Exit code: usage error, no readable input, invalid rules.
 pub const EXIT_USAGE: i32 = 2;
 
@@ -912,7 +914,12 @@ fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
             &matches, &rules,
         )))?,
     }
-    Ok(EXIT_OK)
+    // grep's convention: 1 when nothing matched, so `triage match f && …` reads naturally.
+    Ok(if matches.matches.is_empty() {
+        EXIT_NO_MATCH
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Keeps only cluster `id` and its runs; an unknown id is a usage error listing the clusters.
@@ -953,27 +960,69 @@ fn cmd_mine(a: MineCmd) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Most bytes `match` reads: a pasted log or an issue body, not a corpus.
+const MATCH_INPUT_LIMIT: u64 = 64 << 20;
+
+/// `match`'s input: a file, a pipe or FIFO (`<(cmd)`, `/dev/stdin`), or stdin for `-`/none.
+/// Text is decoded from UTF-8 or, with a byte-order mark, UTF-16 (what Windows PowerShell's
+/// `>` writes); a binary file is refused rather than matched as noise.
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {
     let mut buf = Vec::new();
+    let name = match file {
+        None => "standard input".to_string(),
+        Some(p) if p == Path::new("-") => "standard input".to_string(),
+        Some(p) => p.display().to_string(),
+    };
     match file {
-        None => {
-            std::io::stdin().read_to_end(&mut buf)?;
-        }
-        Some(p) if p == Path::new("-") => {
-            std::io::stdin().read_to_end(&mut buf)?;
-        }
-        Some(p) => {
-            let meta = std::fs::metadata(p)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
-            if !meta.is_file() {
-                anyhow::bail!("{} is not a regular file", p.display());
+        Some(p) if p != Path::new("-") => {
+            // Anything that can be read is accepted: regular files, FIFOs, character devices
+            // and the /dev/fd/N of process substitution. Only a directory is refused here.
+            if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+                anyhow::bail!(
+                    "{name} is a directory; `match` reads one text (use `scan` for trees)"
+                );
             }
             std::fs::File::open(p)
-                .and_then(|f| f.take(64 << 20).read_to_end(&mut buf))
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                .and_then(|f| f.take(MATCH_INPUT_LIMIT).read_to_end(&mut buf))
+                .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
+        }
+        _ => {
+            std::io::stdin()
+                .take(MATCH_INPUT_LIMIT)
+                .read_to_end(&mut buf)
+                .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
         }
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    decode_text(&buf).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{name} looks binary (NUL bytes, no UTF-16 byte-order mark); `match` reads text"
+        )
+    })
+}
+
+/// UTF-8 (a BOM is dropped) or BOM-marked UTF-16; `None` for binary data.
+fn decode_text(buf: &[u8]) -> Option<String> {
+    let utf16 = |be: bool| {
+        let units: Vec<u16> = buf[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match buf {
+        [0xFF, 0xFE, ..] => Some(utf16(false)),
+        [0xFE, 0xFF, ..] => Some(utf16(true)),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Some(String::from_utf8_lossy(rest).into_owned()),
+        // The same test as grep's: a NUL in the first block means binary.
+        _ if memchr::memchr(0, &buf[..buf.len().min(8192)]).is_some() => None,
+        _ => Some(String::from_utf8_lossy(buf).into_owned()),
+    }
 }
 
 fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {

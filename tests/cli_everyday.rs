@@ -102,3 +102,119 @@ fn first_job(dir: &std::path::Path) -> std::path::PathBuf {
         .next()
         .expect("a job record in the sample")
 }
+
+/// `triage match ARGS --format json` with optional stdin: (exit code, first signature, stderr).
+fn match_run(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, Option<String>, String) {
+    let mut c = triage();
+    c.arg("match").args(args).args(["--format", "json"]);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_vec());
+    }
+    let out = c.output().unwrap();
+    let first = serde_json::from_slice::<Value>(&out.stdout)
+        .ok()
+        .and_then(|d| d["matches"][0]["signature"].as_str().map(String::from));
+    (
+        out.status.code(),
+        first,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn match_reads_pipes_fifos_dev_stdin_and_process_substitution() {
+    let fixture = root().join("testdata/match/issue-1920-windows11.md");
+    let text = std::fs::read(&fixture).unwrap();
+    let want = Some("win-sandbox-createprocessasuser-1920".to_string());
+    let f = fixture.display().to_string();
+    assert_eq!(match_run(&[&f], None).1, want, "a regular file");
+    // /dev/stdin is a character device or a pipe, not a regular file.
+    let (code, first, err) = match_run(&["/dev/stdin"], Some(&text));
+    assert_eq!((code, first), (Some(0), want.clone()), "{err}");
+    // A FIFO, written by another process.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("in.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        let text = text.clone();
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let (code, first, err) = match_run(&[&fifo.display().to_string()], None);
+    writer.join().unwrap();
+    assert_eq!((code, first), (Some(0), want.clone()), "{err}");
+    // Process substitution, as a shell user types it.
+    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' match <(cat '{}') --format json",
+            bin.display(),
+            fixture.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["matches"][0]["signature"].as_str(), want.as_deref());
+}
+
+#[test]
+fn match_decodes_utf16_refuses_binary_and_exits_1_on_no_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = root().join("testdata/match/joblog-usage-limit.log");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    // What Windows PowerShell's `>` writes: UTF-16LE with a BOM, CRLF lines.
+    let mut le = vec![0xFF, 0xFE];
+    for u in text.replace('\n', "\r\n").encode_utf16() {
+        le.extend_from_slice(&u.to_le_bytes());
+    }
+    let le_path = dir.path().join("ps.txt");
+    std::fs::write(&le_path, &le).unwrap();
+    let mut be = vec![0xFE, 0xFF];
+    for u in text.encode_utf16() {
+        be.extend_from_slice(&u.to_be_bytes());
+    }
+    let (code, first, err) = match_run(&[&le_path.display().to_string()], None);
+    assert_eq!(
+        (code, first.as_deref()),
+        (Some(0), Some("usage-limit-reached")),
+        "{err}"
+    );
+    let (code, first, _) = match_run(&["-"], Some(&be));
+    assert_eq!(
+        (code, first.as_deref()),
+        (Some(0), Some("usage-limit-reached"))
+    );
+
+    // A binary file: a clear refusal naming it, usage exit code.
+    let bin = dir.path().join("core.bin");
+    let mut bytes = b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    std::fs::write(&bin, &bytes).unwrap();
+    let (code, _, err) = match_run(&[&bin.display().to_string()], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("core.bin") && err.contains("binary"), "{err}");
+
+    // Nothing matched: exit 1, in both formats; a real issue thread about something else.
+    let neg = root()
+        .join("testdata/match/neg-changelog.md")
+        .display()
+        .to_string();
+    assert_eq!(match_run(&[&neg], None).0, Some(1));
+    let out = triage().args(["match", &neg]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (code, _, _) = match_run(&[&dir.path().display().to_string()], None);
+    assert_eq!(code, Some(2), "a directory is a usage error");
+}
