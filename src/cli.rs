@@ -451,7 +451,7 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
         None => timefmt::now_millis(),
     };
     let mut o = ScanOptions::new(paths.to_vec(), now);
-    o.stall_after = timefmt::parse_duration(&a.stall_after)
+    o.stall_after = timefmt::parse_flag_duration(&a.stall_after)
         .map_err(|e| anyhow::anyhow!("--stall-after: {e}"))?;
     o.since = match &a.since {
         Some(s) => Some(timefmt::parse_since(s, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?),
@@ -756,7 +756,7 @@ fn cmd_history(ra: &RuleArgs, db: Option<&Path>, a: HistoryCmd) -> anyhow::Resul
     };
     match command {
         Some(HistoryCommand::Prune { older_than, now }) => {
-            let age = timefmt::parse_duration(&older_than)
+            let age = timefmt::parse_flag_duration(&older_than)
                 .map_err(|e| anyhow::anyhow!("--older-than: {e}"))?;
             history::prune(db, age, now_of(&now)?)
         }

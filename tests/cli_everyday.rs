@@ -218,3 +218,66 @@ fn match_decodes_utf16_refuses_binary_and_exits_1_on_no_match() {
     let (code, _, _) = match_run(&[&dir.path().display().to_string()], None);
     assert_eq!(code, Some(2), "a directory is a usage error");
 }
+
+#[test]
+fn since_errors_are_precise_and_the_report_counts_what_it_left_out() {
+    let err = |args: &[&str]| {
+        let out = triage().arg("scan").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = err(&["testdata/sample", "--since", "30"]);
+    assert!(e.contains("--since") && e.contains("no unit"), "{e}");
+    let e = err(&["testdata/sample", "--since", "2026-13-01"]);
+    assert!(
+        e.contains("invalid date `2026-13-01`") && !e.contains("unit"),
+        "{e}"
+    );
+    let e = err(&["testdata/sample", "--stall-after", "45"]);
+    assert!(e.contains("--stall-after") && e.contains("no unit"), "{e}");
+
+    let all = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--format",
+            "json",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .output()
+        .unwrap();
+    let total = serde_json::from_slice::<Value>(&all.stdout).unwrap()["runs"]
+        .as_array()
+        .unwrap()
+        .len();
+    for since in ["1d", "1day 0h", "2026-11-23"] {
+        let out = triage()
+            .args([
+                "scan",
+                "testdata/sample",
+                "--now",
+                SAMPLE_NOW,
+                "--since",
+                since,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{since}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let head = text.lines().next().unwrap();
+        let kept: usize = head
+            .split(", ")
+            .find_map(|p| p.split(' ').next().filter(|_| p.contains(" run")))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no run count in `{head}`"));
+        assert!(kept < total, "{since}: {head}");
+        let note = format!("({} older run", total - kept);
+        assert!(
+            text.lines()
+                .nth(1)
+                .is_some_and(|l| l.contains(&note) && l.contains("--since")),
+            "{since}: {text}"
+        );
+    }
+}

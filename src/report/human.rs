@@ -77,6 +77,17 @@ pub fn render(res: &ScanResult) -> String {
         plural(runs.len(), "run", "runs"),
         outcome_counts(runs)
     );
+    if res.scanned.left_out_by_since > 0 {
+        let _ = writeln!(
+            o,
+            "  ({} left out by --since)",
+            plural(
+                res.scanned.left_out_by_since as usize,
+                "older run",
+                "older runs"
+            )
+        );
+    }
     if !res.clusters.is_empty() {
         let _ = writeln!(o, "\nIssues ({}):", res.clusters.len());
         for c in &res.clusters {
