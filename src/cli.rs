@@ -14,7 +14,7 @@ use crate::scan::{self, ScanOptions, ScanResult};
 use crate::term_safe;
 use crate::timefmt;
 use crate::vocab::Severity;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -41,6 +41,10 @@ pub struct Cli {
     /// History store (default: the platform's data directory, see `triage hook status`).
     #[arg(long, value_name = "FILE", env = "TRIAGE_DB", global = true)]
     db: Option<PathBuf>,
+    /// Print nothing on stdout and no warnings; the exit code says the result (errors are
+    /// still printed). For `capture`: problems go to the store's log and it exits 0.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -128,6 +132,14 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script (e.g. `triage completions bash > ~/.local/share/bash-completion/completions/triage`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `triage man > triage.1`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -247,9 +259,6 @@ struct ExportCmd {
 struct CaptureCmd {
     /// Where to look (default: the plugin's usual locations).
     paths: Vec<PathBuf>,
-    /// No output; problems go to the store's log and the exit code is 0 (for hooks).
-    #[arg(short, long)]
-    quiet: bool,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -400,13 +409,19 @@ enum RulesCommand {
 
 /// Parses arguments and runs; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let parsed = command_with_version()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    if cli.quiet {
+        crate::report::out::set_quiet();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -414,6 +429,28 @@ pub fn main() -> i32 {
             EXIT_USAGE
         }
     }
+}
+
+/// The clap command; when the version is asked for, it carries the built-in rule set's size
+/// and hash, so a report can be matched to the rules that made it. The rules are only
+/// loaded for `--version`, not on every start.
+fn command_with_version() -> clap::Command {
+    let cmd = Cli::command();
+    let asked = std::env::args_os().any(|a| a == "--version" || a == "-V");
+    if !asked {
+        return cmd;
+    }
+    let rules = match RuleSet::load(&RuleSources {
+        builtin: true,
+        dirs: Vec::new(),
+    }) {
+        Ok(set) => format!("rules {} ({} built-in)", set.hash, set.rules.len()),
+        Err(_) => "rules: built-in set invalid".to_string(),
+    };
+    let version = format!("{} ({rules})", env!("CARGO_PKG_VERSION"));
+    // Built once per process, for the one `--version` it prints.
+    let version: &'static str = Box::leak(version.into_boxed_str());
+    cmd.version(version)
 }
 
 /// Every problem of an invalid rule set, on stderr.
@@ -472,6 +509,9 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
 }
 
 fn emit_warnings(res: &ScanResult) {
+    if crate::report::out::is_quiet() {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     for w in &res.warnings {
         let _ = writeln!(err, "triage: warning: {}", term_safe::line(&w.to_string()));
@@ -528,10 +568,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bundle(a) => cmd_bundle(ra, a),
         Command::Match(a) => cmd_match(ra, a),
         Command::Mine(a) => cmd_mine(a),
-        Command::Capture(a) => cmd_capture(ra, cli.db.as_deref(), a),
+        Command::Capture(a) => cmd_capture(ra, cli.db.as_deref(), cli.quiet, a),
         Command::Hook { action } => cmd_hook(cli.db.as_deref(), action),
         Command::History(a) => cmd_history(ra, cli.db.as_deref(), a),
         Command::Rules { command } => rules_command(ra, command),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "triage", &mut buf);
+            Output::Stdout.text(&String::from_utf8_lossy(&buf))?;
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+            Output::Stdout.text(&String::from_utf8_lossy(&buf))?;
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -690,12 +742,13 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
 
 /// `triage capture`: a hook never fails the session, so with --quiet every problem is
 /// logged to the store's log and the exit code is 0.
-fn cmd_capture(ra: &RuleArgs, db: Option<&Path>, a: CaptureCmd) -> anyhow::Result<i32> {
-    let CaptureCmd {
-        paths,
-        quiet,
-        scan: sa,
-    } = a;
+fn cmd_capture(
+    ra: &RuleArgs,
+    db: Option<&Path>,
+    quiet: bool,
+    a: CaptureCmd,
+) -> anyhow::Result<i32> {
+    let CaptureCmd { paths, scan: sa } = a;
     let prepared = scan_options(&paths, &sa).and_then(|o| {
         RuleSet::load(&RuleSources {
             builtin: !ra.no_builtin_rules,

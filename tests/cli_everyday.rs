@@ -281,3 +281,80 @@ fn since_errors_are_precise_and_the_report_counts_what_it_left_out() {
         );
     }
 }
+
+#[test]
+fn quiet_version_completions_and_man() {
+    // -q: nothing on stdout, no warnings; the exit code still answers.
+    let loud = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--fail-on",
+            "high",
+        ])
+        .output()
+        .unwrap();
+    assert!(!loud.stdout.is_empty());
+    let quiet = triage()
+        .args([
+            "-q",
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--fail-on",
+            "high",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), loud.status.code());
+    assert_eq!(quiet.status.code(), Some(1), "the sample has high findings");
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
+    let m = triage()
+        .args(["match", "--quiet", "testdata/match/issue-1920-windows11.md"])
+        .output()
+        .unwrap();
+    assert_eq!((m.status.code(), m.stdout.len()), (Some(0), 0));
+
+    // --version names the rule set (its hash is the one the JSON export carries).
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    let hash = doc["ruleset"]["hash"].as_str().unwrap().to_string();
+    let v = triage().arg("--version").output().unwrap();
+    assert!(v.status.success());
+    let v = String::from_utf8(v.stdout).unwrap();
+    assert!(
+        v.starts_with("triage ") && v.contains(&hash),
+        "{v} / {hash}"
+    );
+
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = triage().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains("explain") && s.contains("since"), "{shell}");
+    }
+    assert_eq!(
+        triage()
+            .args(["completions", "tcsh"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+    let man = triage().arg("man").output().unwrap();
+    let man = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        man.contains(".TH triage 1") && man.contains("completions"),
+        "{man}"
+    );
+}
