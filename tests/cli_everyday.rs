@@ -358,3 +358,15 @@ fn quiet_version_completions_and_man() {
         "{man}"
     );
 }
+
+#[test]
+fn a_missing_corpus_fails_under_ci_and_says_skipped_elsewhere() {
+    // The same path every conformance test takes, on a corpus that does not exist.
+    assert_eq!(corpus_or_skip("no-such-corpus", false), None);
+    let under_ci = std::panic::catch_unwind(|| corpus_or_skip("no-such-corpus", true));
+    assert!(under_ci.is_err(), "CI=true must fail, not skip");
+    // And a present corpus is found either way (CI has ../shared).
+    if root().join("../shared/corpus/plugin-generated").is_dir() {
+        assert!(corpus_or_skip("plugin-generated", true).is_some());
+    }
+}
