@@ -1078,6 +1078,25 @@ fn decode_text(buf: &[u8]) -> Option<String> {
     }
 }
 
+/// `./rules` when `rules test`/`rules validate` run with no directory in a checkout that has
+/// one: the rule author's edits are what they mean to test (rules/README.md's steps), not
+/// the copy built into the binary.
+fn checkout_rules(ra: &RuleArgs) -> Option<PathBuf> {
+    let dir = PathBuf::from("rules");
+    let has_toml = walkdir::WalkDir::new(&dir)
+        .max_depth(2)
+        .into_iter()
+        .filter_map(Result::ok)
+        .any(|e| e.path().extension().is_some_and(|x| x == "toml"));
+    if !ra.rules.is_empty() || !has_toml {
+        return None;
+    }
+    if !crate::report::out::is_quiet() {
+        eprintln!("triage: note: using ./rules (this folder's rule files) over the built-in copy");
+    }
+    Some(dir)
+}
+
 fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
     match cmd {
         RulesCommand::List { format } => {
@@ -1112,6 +1131,11 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         RulesCommand::Validate { dirs } => {
+            let dirs = if dirs.is_empty() {
+                checkout_rules(ra).into_iter().collect()
+            } else {
+                dirs
+            };
             let src = RuleSources {
                 builtin: !ra.no_builtin_rules && dirs.is_empty(),
                 dirs: if dirs.is_empty() {
@@ -1140,7 +1164,12 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
             }
         }
         RulesCommand::Test { dirs } => {
-            let set = match load_rules(ra, &dirs) {
+            let extra: Vec<PathBuf> = if dirs.is_empty() {
+                checkout_rules(ra).into_iter().collect()
+            } else {
+                dirs.clone()
+            };
+            let set = match load_rules(ra, &extra) {
                 Ok(s) => s,
                 Err(c) => return Ok(c),
             };

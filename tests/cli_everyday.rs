@@ -370,3 +370,67 @@ fn a_missing_corpus_fails_under_ci_and_says_skipped_elsewhere() {
         assert!(corpus_or_skip("plugin-generated", true).is_some());
     }
 }
+
+/// Copies the repository's rules/ into `dst/rules`.
+fn copy_rules(dst: &std::path::Path) {
+    let src = root().join("rules");
+    let mut stack = vec![src.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            let to = dst.join("rules").join(p.strip_prefix(&src).unwrap());
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&p, &to).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn rules_readme_add_a_rule_steps_work_as_written() {
+    // A checkout: the rule folder as shipped, the steps of rules/README.md run in it.
+    let dir = tempfile::tempdir().unwrap();
+    copy_rules(dir.path());
+    let run = |args: &[&str]| {
+        triage()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["rules", "new", "my-signature", "--family", "sandbox"])
+            .status
+            .success()
+    );
+    let path = dir.path().join("rules/sandbox/my-signature.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("the exact error text", "proxy tunnel refused: 407"),
+    )
+    .unwrap();
+    let out = run(&["rules", "test"]);
+    let all =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let builtin = run(&["rules", "list", "--format", "json"]);
+    let n_builtin = serde_json::from_slice::<Value>(&builtin.stdout).unwrap()["rules"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(0);
+    assert!(n_builtin > 0);
+    assert!(
+        all.contains(&format!("{} rules", n_builtin + 1)) || all.contains("my-signature"),
+        "the new file in ./rules is tested: {all}"
+    );
+    // A broken edit is caught by `rules validate` without --rules, naming the file.
+    std::fs::write(&path, "id = \"my-signature\"\ntitle = 3\n").unwrap();
+    let out = run(&["rules", "validate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("my-signature.toml"));
+    let out = run(&["rules", "test"]);
+    assert_eq!(out.status.code(), Some(2));
+}
