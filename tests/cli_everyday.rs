@@ -434,3 +434,44 @@ fn rules_readme_add_a_rule_steps_work_as_written() {
     let out = run(&["rules", "test"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_completed_run_with_a_critical_signature_is_not_plain_ok() {
+    let out = triage()
+        .args(["scan", "testdata/sample", "--now", SAMPLE_NOW])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    let flagged: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "ok" && !signatures(r).is_empty())
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !flagged.is_empty(),
+        "the sample has completed runs with a sandbox signature"
+    );
+    for id in flagged {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(id))
+            .unwrap_or_else(|| panic!("{id} is listed: {text}"));
+        assert!(line.contains("ok, but "), "{line}");
+    }
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("with a high or critical signature")
+    );
+}
