@@ -1,7 +1,7 @@
 //! The command line (design-notes §1). Thin: parse, call the pipeline, print.
 //!
-//! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given) or a failing
-//! rule test; 2 usage error, no readable input, or an invalid rule file.
+//! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given), a failing
+//! rule test, or `match` with no signature matching; 2 usage error, no readable input, or an invalid rule file.
 
 use crate::doctor;
 use crate::explain;
@@ -14,7 +14,7 @@ use crate::scan::{self, ScanOptions, ScanResult};
 use crate::term_safe;
 use crate::timefmt;
 use crate::vocab::Severity;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 pub const EXIT_OK: i32 = 0;
 /// Exit code: a finding at or above `--fail-on`, or a failing rule test.
 pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code of `match` when no signature matched the text (grep's convention).
+pub const EXIT_NO_MATCH: i32 = 1;
 /// Exit code: usage error, no readable input, invalid rules.
 pub const EXIT_USAGE: i32 = 2;
 
@@ -39,6 +41,10 @@ pub struct Cli {
     /// History store (default: the platform's data directory, see `triage hook status`).
     #[arg(long, value_name = "FILE", env = "TRIAGE_DB", global = true)]
     db: Option<PathBuf>,
+    /// Print nothing on stdout and no warnings; the exit code says the result (errors are
+    /// still printed). For `capture`: problems go to the store's log and it exits 0.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -126,6 +132,14 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Print a shell completion script (e.g. `triage completions bash > ~/.local/share/bash-completion/completions/triage`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `triage man > triage.1`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -245,9 +259,6 @@ struct ExportCmd {
 struct CaptureCmd {
     /// Where to look (default: the plugin's usual locations).
     paths: Vec<PathBuf>,
-    /// No output; problems go to the store's log and the exit code is 0 (for hooks).
-    #[arg(short, long)]
-    quiet: bool,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -398,13 +409,19 @@ enum RulesCommand {
 
 /// Parses arguments and runs; returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let parsed = command_with_version()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    if cli.quiet {
+        crate::report::out::set_quiet();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -412,6 +429,28 @@ pub fn main() -> i32 {
             EXIT_USAGE
         }
     }
+}
+
+/// The clap command; when the version is asked for, it carries the built-in rule set's size
+/// and hash, so a report can be matched to the rules that made it. The rules are only
+/// loaded for `--version`, not on every start.
+fn command_with_version() -> clap::Command {
+    let cmd = Cli::command();
+    let asked = std::env::args_os().any(|a| a == "--version" || a == "-V");
+    if !asked {
+        return cmd;
+    }
+    let rules = match RuleSet::load(&RuleSources {
+        builtin: true,
+        dirs: Vec::new(),
+    }) {
+        Ok(set) => format!("rules {} ({} built-in)", set.hash, set.rules.len()),
+        Err(_) => "rules: built-in set invalid".to_string(),
+    };
+    let version = format!("{} ({rules})", env!("CARGO_PKG_VERSION"));
+    // Built once per process, for the one `--version` it prints.
+    let version: &'static str = Box::leak(version.into_boxed_str());
+    cmd.version(version)
 }
 
 /// Every problem of an invalid rule set, on stderr.
@@ -449,7 +488,7 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
         None => timefmt::now_millis(),
     };
     let mut o = ScanOptions::new(paths.to_vec(), now);
-    o.stall_after = timefmt::parse_duration(&a.stall_after)
+    o.stall_after = timefmt::parse_flag_duration(&a.stall_after)
         .map_err(|e| anyhow::anyhow!("--stall-after: {e}"))?;
     o.since = match &a.since {
         Some(s) => Some(timefmt::parse_since(s, now).map_err(|e| anyhow::anyhow!("--since: {e}"))?),
@@ -470,6 +509,9 @@ fn scan_options(paths: &[PathBuf], a: &ScanArgs) -> anyhow::Result<ScanOptions> 
 }
 
 fn emit_warnings(res: &ScanResult) {
+    if crate::report::out::is_quiet() {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     for w in &res.warnings {
         let _ = writeln!(err, "triage: warning: {}", term_safe::line(&w.to_string()));
@@ -526,10 +568,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Bundle(a) => cmd_bundle(ra, a),
         Command::Match(a) => cmd_match(ra, a),
         Command::Mine(a) => cmd_mine(a),
-        Command::Capture(a) => cmd_capture(ra, cli.db.as_deref(), a),
+        Command::Capture(a) => cmd_capture(ra, cli.db.as_deref(), cli.quiet, a),
         Command::Hook { action } => cmd_hook(cli.db.as_deref(), action),
         Command::History(a) => cmd_history(ra, cli.db.as_deref(), a),
         Command::Rules { command } => rules_command(ra, command),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "triage", &mut buf);
+            Output::Stdout.text(&String::from_utf8_lossy(&buf))?;
+            Ok(EXIT_OK)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+            Output::Stdout.text(&String::from_utf8_lossy(&buf))?;
+            Ok(EXIT_OK)
+        }
     }
 }
 
@@ -688,12 +742,13 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
 
 /// `triage capture`: a hook never fails the session, so with --quiet every problem is
 /// logged to the store's log and the exit code is 0.
-fn cmd_capture(ra: &RuleArgs, db: Option<&Path>, a: CaptureCmd) -> anyhow::Result<i32> {
-    let CaptureCmd {
-        paths,
-        quiet,
-        scan: sa,
-    } = a;
+fn cmd_capture(
+    ra: &RuleArgs,
+    db: Option<&Path>,
+    quiet: bool,
+    a: CaptureCmd,
+) -> anyhow::Result<i32> {
+    let CaptureCmd { paths, scan: sa } = a;
     let prepared = scan_options(&paths, &sa).and_then(|o| {
         RuleSet::load(&RuleSources {
             builtin: !ra.no_builtin_rules,
@@ -754,7 +809,7 @@ fn cmd_history(ra: &RuleArgs, db: Option<&Path>, a: HistoryCmd) -> anyhow::Resul
     };
     match command {
         Some(HistoryCommand::Prune { older_than, now }) => {
-            let age = timefmt::parse_duration(&older_than)
+            let age = timefmt::parse_flag_duration(&older_than)
                 .map_err(|e| anyhow::anyhow!("--older-than: {e}"))?;
             history::prune(db, age, now_of(&now)?)
         }
@@ -912,7 +967,12 @@ fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
             &matches, &rules,
         )))?,
     }
-    Ok(EXIT_OK)
+    // grep's convention: 1 when nothing matched, so `triage match f && …` reads naturally.
+    Ok(if matches.matches.is_empty() {
+        EXIT_NO_MATCH
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Keeps only cluster `id` and its runs; an unknown id is a usage error listing the clusters.
@@ -953,27 +1013,88 @@ fn cmd_mine(a: MineCmd) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
+/// Most bytes `match` reads: a pasted log or an issue body, not a corpus.
+const MATCH_INPUT_LIMIT: u64 = 64 << 20;
+
+/// `match`'s input: a file, a pipe or FIFO (`<(cmd)`, `/dev/stdin`), or stdin for `-`/none.
+/// Text is decoded from UTF-8 or, with a byte-order mark, UTF-16 (what Windows PowerShell's
+/// `>` writes); a binary file is refused rather than matched as noise.
 fn read_input(file: Option<&Path>) -> anyhow::Result<String> {
     let mut buf = Vec::new();
+    let name = match file {
+        None => "standard input".to_string(),
+        Some(p) if p == Path::new("-") => "standard input".to_string(),
+        Some(p) => p.display().to_string(),
+    };
     match file {
-        None => {
-            std::io::stdin().read_to_end(&mut buf)?;
-        }
-        Some(p) if p == Path::new("-") => {
-            std::io::stdin().read_to_end(&mut buf)?;
-        }
-        Some(p) => {
-            let meta = std::fs::metadata(p)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
-            if !meta.is_file() {
-                anyhow::bail!("{} is not a regular file", p.display());
+        Some(p) if p != Path::new("-") => {
+            // Anything that can be read is accepted: regular files, FIFOs, character devices
+            // and the /dev/fd/N of process substitution. Only a directory is refused here.
+            if std::fs::metadata(p).is_ok_and(|m| m.is_dir()) {
+                anyhow::bail!(
+                    "{name} is a directory; `match` reads one text (use `scan` for trees)"
+                );
             }
             std::fs::File::open(p)
-                .and_then(|f| f.take(64 << 20).read_to_end(&mut buf))
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                .and_then(|f| f.take(MATCH_INPUT_LIMIT).read_to_end(&mut buf))
+                .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
+        }
+        _ => {
+            std::io::stdin()
+                .take(MATCH_INPUT_LIMIT)
+                .read_to_end(&mut buf)
+                .map_err(|e| anyhow::anyhow!("cannot read {name}: {e}"))?;
         }
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    decode_text(&buf).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{name} looks binary (NUL bytes, no UTF-16 byte-order mark); `match` reads text"
+        )
+    })
+}
+
+/// UTF-8 (a BOM is dropped) or BOM-marked UTF-16; `None` for binary data.
+fn decode_text(buf: &[u8]) -> Option<String> {
+    let utf16 = |be: bool| {
+        let units: Vec<u16> = buf[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match buf {
+        [0xFF, 0xFE, ..] => Some(utf16(false)),
+        [0xFE, 0xFF, ..] => Some(utf16(true)),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Some(String::from_utf8_lossy(rest).into_owned()),
+        // The same test as grep's: a NUL in the first block means binary.
+        _ if memchr::memchr(0, &buf[..buf.len().min(8192)]).is_some() => None,
+        _ => Some(String::from_utf8_lossy(buf).into_owned()),
+    }
+}
+
+/// `./rules` when `rules test`/`rules validate` run with no directory in a checkout that has
+/// one: the rule author's edits are what they mean to test (rules/README.md's steps), not
+/// the copy built into the binary.
+fn checkout_rules(ra: &RuleArgs) -> Option<PathBuf> {
+    let dir = PathBuf::from("rules");
+    let has_toml = walkdir::WalkDir::new(&dir)
+        .max_depth(2)
+        .into_iter()
+        .filter_map(Result::ok)
+        .any(|e| e.path().extension().is_some_and(|x| x == "toml"));
+    if !ra.rules.is_empty() || !has_toml {
+        return None;
+    }
+    if !crate::report::out::is_quiet() {
+        eprintln!("triage: note: using ./rules (this folder's rule files) over the built-in copy");
+    }
+    Some(dir)
 }
 
 fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
@@ -1010,6 +1131,11 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
             Ok(EXIT_OK)
         }
         RulesCommand::Validate { dirs } => {
+            let dirs = if dirs.is_empty() {
+                checkout_rules(ra).into_iter().collect()
+            } else {
+                dirs
+            };
             let src = RuleSources {
                 builtin: !ra.no_builtin_rules && dirs.is_empty(),
                 dirs: if dirs.is_empty() {
@@ -1038,7 +1164,12 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
             }
         }
         RulesCommand::Test { dirs } => {
-            let set = match load_rules(ra, &dirs) {
+            let extra: Vec<PathBuf> = if dirs.is_empty() {
+                checkout_rules(ra).into_iter().collect()
+            } else {
+                dirs.clone()
+            };
+            let set = match load_rules(ra, &extra) {
                 Ok(s) => s,
                 Err(c) => return Ok(c),
             };

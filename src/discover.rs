@@ -298,6 +298,10 @@ fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>
         ));
         return;
     };
+    if is_json && let Some(why) = not_a_job_record(file, name) {
+        warnings.push(Warning::new(file, format!("{why}; skipped")));
+        return;
+    }
     if parent_name(file) == Some("jobs") {
         col.add_job_file(file);
         let sibling = file.with_extension(if is_json { "log" } else { "json" });
@@ -334,6 +338,36 @@ fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>
             }
         }
         dir.only.get_or_insert_with(Vec::new).push(id.to_string());
+    }
+}
+
+/// Why a `.json` named on the command line is not a job record (a `broker.json`, a schema,
+/// any other JSON object), so it is skipped instead of becoming a phantom `in-progress` run.
+/// A file that does not parse is kept: the reader reports it with its line, as for any
+/// damaged record.
+fn not_a_job_record(file: &Path, name: &str) -> Option<String> {
+    if name == "broker.json" {
+        return Some("a broker file, not a job record".into());
+    }
+    // Above this size the record reader's own limits apply; do not read it twice.
+    const SNIFF_LIMIT: u64 = 16 << 20;
+    if std::fs::metadata(file).is_ok_and(|m| m.len() > SNIFF_LIMIT) {
+        return None;
+    }
+    let bytes = std::fs::read(file).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let Some(obj) = value.as_object() else {
+        return Some("not a job record (its JSON is not an object)".into());
+    };
+    // The fields every job record the plugin writes carries (../shared docs/plugin-format.md
+    // §jobs): a schema or configuration file has none of them at its top level.
+    const JOB_FIELDS: [&str; 5] = ["status", "phase", "jobClass", "logFile", "kindLabel"];
+    let stem = name.strip_suffix(".json").unwrap_or(name);
+    let id_matches = obj.get("id").and_then(|v| v.as_str()) == Some(stem);
+    if id_matches || JOB_FIELDS.iter().any(|k| obj.contains_key(*k)) {
+        None
+    } else {
+        Some("not a job record (no id, status or phase field)".into())
     }
 }
 

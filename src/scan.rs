@@ -68,6 +68,8 @@ pub struct Scanned {
     pub bytes: u64,
     /// Distinct workspaces.
     pub workspaces: u64,
+    /// Runs read but left out because they were created before `--since`.
+    pub left_out_by_since: u64,
 }
 
 /// Everything a scan produced.
@@ -119,6 +121,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
         opts.progress,
         dirs.iter().map(|d| d.jobs.len() as u64).sum(),
     );
+    let left_out = std::sync::atomic::AtomicU64::new(0);
     let work = || {
         dirs.into_par_iter()
             .flat_map_iter(|dir| {
@@ -129,6 +132,9 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
                         let mut w = Vec::new();
                         let r = read::read_run(t, &ctx, &env, &mut w, &counters);
                         warnings.extend(w);
+                        if r.is_none() {
+                            left_out.fetch_add(1, Ordering::Relaxed);
+                        }
                         if let Some(b) = &bar {
                             b.inc(1);
                         }
@@ -172,6 +178,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
             files: counters.files.load(Ordering::Relaxed),
             bytes: counters.bytes.load(Ordering::Relaxed),
             workspaces: ws.len() as u64,
+            left_out_by_since: left_out.load(Ordering::Relaxed),
         },
         runs,
         clusters,

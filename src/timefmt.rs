@@ -109,19 +109,50 @@ pub fn parse_duration(s: &str) -> Result<Millis, String> {
     Ok(total)
 }
 
+/// Parses a duration given on the command line (`--since`, `--stall-after`,
+/// `--older-than`) with humantime: `30m`, `7d`, `1h 30m`, `2weeks`. A number without a
+/// unit is refused rather than read as seconds (`--since 30` meant days or minutes, never
+/// half a minute).
+pub fn parse_flag_duration(s: &str) -> Result<Millis, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration; expected e.g. 30m, 12h, 7d".into());
+    }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{t}` has no unit; write e.g. {t}m, {t}h or {t}d (s, m, h, d, w)"
+        ));
+    }
+    let d = humantime::parse_duration(t).map_err(|e| format!("invalid duration `{t}`: {e}"))?;
+    Ok(Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
+}
+
 /// Parses `--since`: a date (`2026-11-01`), a timestamp, or a duration back from `now`.
+/// Something shaped like a date that is not one (`2026-13-01`) is reported as an invalid
+/// date, not as a duration missing its unit.
 pub fn parse_since(s: &str, now: Millis) -> Result<Millis, String> {
+    let s = s.trim();
     if let Some(t) = parse_timestamp(s) {
         return Ok(t);
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        && let Some(dt) = d.and_hms_opt(0, 0, 0)
-    {
-        return Ok(dt.and_utc().timestamp_millis());
+    let looks_like_date =
+        s.len() >= 8 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit) && s.as_bytes()[4] == b'-';
+    if looks_like_date {
+        let day = s.get(..10).unwrap_or(s);
+        return match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            Ok(d) if day.len() == s.len() => d
+                .and_hms_opt(0, 0, 0)
+                .map(|dt| dt.and_utc().timestamp_millis())
+                .ok_or_else(|| format!("invalid date `{s}`")),
+            Ok(_) => Err(format!(
+                "invalid timestamp `{s}`; expected 2026-11-01 or 2026-11-01T09:30:00Z"
+            )),
+            Err(e) => Err(format!("invalid date `{s}`: {e} (expected YYYY-MM-DD)")),
+        };
     }
-    parse_duration(s)
-        .map(|d| now - d)
-        .map_err(|e| format!("{e}; expected a date like 2026-11-01 or a duration like 7d"))
+    parse_flag_duration(s)
+        .map(|d| now.saturating_sub(d))
+        .map_err(|e| format!("{e}; or give a date like 2026-11-01"))
 }
 
 /// Formats a span compactly for people: `850ms`, `42s`, `5m 3s`, `3h 12m`, `4d 2h`.
@@ -207,6 +238,11 @@ mod tests {
         );
         assert_eq!(parse_since("1d", now), Ok(now - 86_400_000));
         assert!(parse_since("yesterday", now).is_err());
+        assert!(parse_since("30", now).unwrap_err().contains("no unit"));
+        let bad = parse_since("2026-13-01", now).unwrap_err();
+        assert!(bad.contains("invalid date"), "{bad}");
+        assert_eq!(parse_since("1h 30m", now), Ok(now - 5_400_000));
+        assert_eq!(parse_flag_duration("2weeks"), Ok(14 * 86_400_000));
     }
 
     #[test]

@@ -425,7 +425,11 @@ fn match_reads_stdin_and_files() {
         .write_stdin("all good here\n")
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "nothing matched: exit 1, as grep"
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["matches"], serde_json::json!([]));
 }

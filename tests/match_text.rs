@@ -49,8 +49,14 @@ fn match_json(name: &str) -> Value {
         .args(["match", fixture(name).to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{name}: exit code");
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    // grep's convention: 0 when a signature matched, 1 when none did.
+    let want = if doc["matches"].as_array().is_some_and(|m| m.is_empty()) {
+        1
+    } else {
+        0
+    };
+    assert_eq!(out.status.code(), Some(want), "{name}: exit code");
     let v = match_schema();
     let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{name}: {errors:?}");
@@ -190,7 +196,7 @@ fn texts_that_only_talk_about_a_topic_or_show_another_tool_do_not_match() {
             .args(["match", fixture(file).to_str().unwrap()])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(out.status.code(), Some(1), "nothing matched: exit 1");
         assert_eq!(
             String::from_utf8(out.stdout).unwrap(),
             "No known signature matches this text.\n"
@@ -205,8 +211,14 @@ fn match_stdin(text: &str) -> Vec<String> {
         .write_stdin(text)
         .output()
         .unwrap();
-    assert!(out.status.success());
-    ids(&serde_json::from_slice(&out.stdout).unwrap())
+    let found = ids(&serde_json::from_slice(&out.stdout).unwrap());
+    let want = if found.is_empty() { 1 } else { 0 };
+    assert_eq!(
+        out.status.code(),
+        Some(want),
+        "exit 1 exactly when nothing matched"
+    );
+    found
 }
 
 #[test]

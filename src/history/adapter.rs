@@ -455,6 +455,7 @@ pub fn as_scan_result(
             files: 0,
             bytes: 0,
             workspaces: ws.len() as u64,
+            left_out_by_since: 0,
         },
         runs,
         clusters,

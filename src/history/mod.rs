@@ -205,17 +205,7 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
 }
 
 fn write_out(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    match output {
-        Some(p) => std::fs::write(p, text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-                _ => Ok(()),
-            }
-        }
-    }
+    crate::report::out::Output::from_flag(output).text(text)
 }
 
 /// `triage history prune --older-than D`.

@@ -45,13 +45,39 @@ fn short_fix(fix: &str) -> String {
     }
 }
 
-/// A one-line count such as `2 failed, 1 stalled, 31 ok`.
+/// The most severe signature of a completed run when it is high or critical: such a run
+/// finished, but is not plainly `ok` (e.g. every shell command died in the sandbox).
+fn flagged_ok(r: &Run) -> Option<crate::vocab::Severity> {
+    let worst = r.findings.iter().map(|f| f.severity).max()?;
+    (r.outcome == Outcome::Ok && worst >= crate::vocab::Severity::High).then_some(worst)
+}
+
+/// The outcome as shown to people: `ok, but high signature` for a flagged completed run.
+fn outcome_label(r: &Run) -> String {
+    match flagged_ok(r) {
+        Some(sev) => format!("ok, but {} signature", sev.as_str()),
+        None => r.outcome.as_str().to_string(),
+    }
+}
+
+/// A one-line count such as `2 failed, 1 stalled, 31 ok (2 with a high signature)`.
 pub fn outcome_counts(runs: &[Run]) -> String {
     let mut parts = Vec::new();
     for o in Outcome::ALL {
         let n = runs.iter().filter(|r| r.outcome == o).count();
         if n > 0 {
-            parts.push(format!("{n} {}", o.as_str()));
+            let flagged = runs
+                .iter()
+                .filter(|r| r.outcome == o && flagged_ok(r).is_some())
+                .count();
+            if flagged > 0 {
+                parts.push(format!(
+                    "{n} {} ({flagged} with a high or critical signature)",
+                    o.as_str()
+                ));
+            } else {
+                parts.push(format!("{n} {}", o.as_str()));
+            }
         }
     }
     if parts.is_empty() {
@@ -77,6 +103,17 @@ pub fn render(res: &ScanResult) -> String {
         plural(runs.len(), "run", "runs"),
         outcome_counts(runs)
     );
+    if res.scanned.left_out_by_since > 0 {
+        let _ = writeln!(
+            o,
+            "  ({} left out by --since)",
+            plural(
+                res.scanned.left_out_by_since as usize,
+                "older run",
+                "older runs"
+            )
+        );
+    }
     if !res.clusters.is_empty() {
         let _ = writeln!(o, "\nIssues ({}):", res.clusters.len());
         for c in &res.clusters {
@@ -132,7 +169,7 @@ pub fn render(res: &ScanResult) -> String {
                 term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
                 term_safe::line(&r.workspace.slug),
                 r.age(res.now),
-                r.outcome.as_str(),
+                outcome_label(r),
                 if sigs.is_empty() {
                     String::new()
                 } else {

@@ -4,6 +4,19 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// `-q/--quiet`: standard output is discarded (files named with `-o` are still written).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns on `--quiet` for the rest of the process.
+pub fn set_quiet() {
+    QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `--quiet` is on: nothing on stdout, no warnings.
+pub fn is_quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A destination for a report.
 #[derive(Debug, Clone, Default)]
 pub enum Output {
@@ -15,9 +28,12 @@ pub enum Output {
 }
 
 impl Output {
-    /// `--output FILE`, or stdout.
+    /// `--output FILE`, or stdout when the flag is absent or `-` (as in every Unix tool).
     pub fn from_flag(path: Option<&Path>) -> Output {
-        path.map_or(Output::Stdout, |p| Output::File(p.to_path_buf()))
+        match path {
+            Some(p) if p != Path::new("-") => Output::File(p.to_path_buf()),
+            _ => Output::Stdout,
+        }
     }
 
     /// Writes `text` as is.
@@ -42,6 +58,7 @@ impl Output {
                 let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
                 f(&mut w).and_then(|_| w.flush()).map_err(cannot)
             }
+            Output::Stdout if is_quiet() => f(&mut std::io::sink()).map_err(Into::into),
             Output::Stdout => {
                 let out = std::io::stdout().lock();
                 let mut w = std::io::BufWriter::with_capacity(256 * 1024, out);

@@ -8,18 +8,35 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus/<name>` when it exists (it does in CI); tests say clearly when they skip.
+/// `../shared/corpus/<name>` when it exists (it does in CI). Without it a conformance check
+/// must not pass silently: under `CI=true` it fails; elsewhere it prints a SKIPPED line that
+/// `cargo test` shows (written past the test harness's output capture).
 pub fn corpus(name: &str) -> Option<PathBuf> {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    corpus_or_skip(name, ci)
+}
+
+/// [`corpus`] with the CI decision given: panics when `ci` and the corpus is missing.
+pub fn corpus_or_skip(name: &str, ci: bool) -> Option<PathBuf> {
     let p = root().join("..").join("shared").join("corpus").join(name);
     if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found; conformance checks need ../shared beside the checkout",
-            p.display()
-        );
-        None
+        return Some(p);
     }
+    let why = format!(
+        "{} not found; conformance checks need ../shared beside the checkout",
+        p.display()
+    );
+    if ci {
+        panic!("CI=true and {why}");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a conformance test")
+        .to_string();
+    use std::io::Write;
+    // `eprintln!` would be captured and only shown on failure.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    None
 }
 
 /// The `triage` binary, run from the crate root.

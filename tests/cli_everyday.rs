@@ -1,0 +1,477 @@
+//! Everyday command-line behaviour a new user tries (issue 13 point 5), run through the
+//! binary on the sample data and the shared corpus.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn output_dash_means_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = root().join("testdata/sample").display().to_string();
+    let out = triage()
+        .current_dir(dir.path())
+        .args(["scan", &sample])
+        .args(["--format", "json", "--now", SAMPLE_NOW, "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("the JSON went to stdout");
+    assert!(!doc["runs"].as_array().unwrap().is_empty());
+    assert!(
+        !dir.path().join("-").exists(),
+        "no file named `-` is written"
+    );
+
+    let md = triage()
+        .current_dir(dir.path())
+        .args(["export", &sample])
+        .args(["--format", "markdown", "--now", SAMPLE_NOW, "--output", "-"])
+        .output()
+        .unwrap();
+    assert!(md.status.success());
+    assert!(String::from_utf8_lossy(&md.stdout).contains("## "));
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn json_that_is_not_a_job_record_is_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("odd.json");
+    std::fs::write(&odd, r#"{"a":1}"#).unwrap();
+    let broker = dir.path().join("broker.json");
+    std::fs::write(&broker, r#"{"endpoint":"unix:/tmp/x.sock","pid":1}"#).unwrap();
+    let schema_file = std::fs::read_dir(root().join("schema"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a schema file");
+    // A genuine record named beside them still counts.
+    let job = first_job(&root().join("testdata/sample"));
+    let out = triage()
+        .arg("scan")
+        .args([&odd, &broker, &schema_file, &job])
+        .args(["--format", "json", "--now", SAMPLE_NOW])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "only the real record is a run: {runs:#?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for f in [&odd, &broker, &schema_file] {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains("warning") && l.contains(&name) && l.contains("skipped")),
+            "no warning naming {name}: {stderr}"
+        );
+    }
+}
+
+/// The first `jobs/*.json` under `dir`.
+fn first_job(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json")
+                && p.parent()
+                    .and_then(|p| p.file_name())
+                    .is_some_and(|n| n == "jobs")
+            {
+                found.push(p);
+            }
+        }
+    }
+    found.sort();
+    found
+        .into_iter()
+        .next()
+        .expect("a job record in the sample")
+}
+
+/// `triage match ARGS --format json` with optional stdin: (exit code, first signature, stderr).
+fn match_run(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, Option<String>, String) {
+    let mut c = triage();
+    c.arg("match").args(args).args(["--format", "json"]);
+    if let Some(s) = stdin {
+        c.write_stdin(s.to_vec());
+    }
+    let out = c.output().unwrap();
+    let first = serde_json::from_slice::<Value>(&out.stdout)
+        .ok()
+        .and_then(|d| d["matches"][0]["signature"].as_str().map(String::from));
+    (
+        out.status.code(),
+        first,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn match_reads_pipes_fifos_dev_stdin_and_process_substitution() {
+    let fixture = root().join("testdata/match/issue-1920-windows11.md");
+    let text = std::fs::read(&fixture).unwrap();
+    let want = Some("win-sandbox-createprocessasuser-1920".to_string());
+    let f = fixture.display().to_string();
+    assert_eq!(match_run(&[&f], None).1, want, "a regular file");
+    // /dev/stdin is a character device or a pipe, not a regular file.
+    let (code, first, err) = match_run(&["/dev/stdin"], Some(&text));
+    assert_eq!((code, first), (Some(0), want.clone()), "{err}");
+    // A FIFO, written by another process.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("in.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let writer = {
+        let fifo = fifo.clone();
+        let text = text.clone();
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let (code, first, err) = match_run(&[&fifo.display().to_string()], None);
+    writer.join().unwrap();
+    assert_eq!((code, first), (Some(0), want.clone()), "{err}");
+    // Process substitution, as a shell user types it.
+    let bin = assert_cmd::cargo::cargo_bin("triage");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' match <(cat '{}') --format json",
+            bin.display(),
+            fixture.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["matches"][0]["signature"].as_str(), want.as_deref());
+}
+
+#[test]
+fn match_decodes_utf16_refuses_binary_and_exits_1_on_no_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = root().join("testdata/match/joblog-usage-limit.log");
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    // What Windows PowerShell's `>` writes: UTF-16LE with a BOM, CRLF lines.
+    let mut le = vec![0xFF, 0xFE];
+    for u in text.replace('\n', "\r\n").encode_utf16() {
+        le.extend_from_slice(&u.to_le_bytes());
+    }
+    let le_path = dir.path().join("ps.txt");
+    std::fs::write(&le_path, &le).unwrap();
+    let mut be = vec![0xFE, 0xFF];
+    for u in text.encode_utf16() {
+        be.extend_from_slice(&u.to_be_bytes());
+    }
+    let (code, first, err) = match_run(&[&le_path.display().to_string()], None);
+    assert_eq!(
+        (code, first.as_deref()),
+        (Some(0), Some("usage-limit-reached")),
+        "{err}"
+    );
+    let (code, first, _) = match_run(&["-"], Some(&be));
+    assert_eq!(
+        (code, first.as_deref()),
+        (Some(0), Some("usage-limit-reached"))
+    );
+
+    // A binary file: a clear refusal naming it, usage exit code.
+    let bin = dir.path().join("core.bin");
+    let mut bytes = b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    std::fs::write(&bin, &bytes).unwrap();
+    let (code, _, err) = match_run(&[&bin.display().to_string()], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("core.bin") && err.contains("binary"), "{err}");
+
+    // Nothing matched: exit 1, in both formats; a real issue thread about something else.
+    let neg = root()
+        .join("testdata/match/neg-changelog.md")
+        .display()
+        .to_string();
+    assert_eq!(match_run(&[&neg], None).0, Some(1));
+    let out = triage().args(["match", &neg]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (code, _, _) = match_run(&[&dir.path().display().to_string()], None);
+    assert_eq!(code, Some(2), "a directory is a usage error");
+}
+
+#[test]
+fn since_errors_are_precise_and_the_report_counts_what_it_left_out() {
+    let err = |args: &[&str]| {
+        let out = triage().arg("scan").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = err(&["testdata/sample", "--since", "30"]);
+    assert!(e.contains("--since") && e.contains("no unit"), "{e}");
+    let e = err(&["testdata/sample", "--since", "2026-13-01"]);
+    assert!(
+        e.contains("invalid date `2026-13-01`") && !e.contains("unit"),
+        "{e}"
+    );
+    let e = err(&["testdata/sample", "--stall-after", "45"]);
+    assert!(e.contains("--stall-after") && e.contains("no unit"), "{e}");
+
+    let all = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--format",
+            "json",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .output()
+        .unwrap();
+    let total = serde_json::from_slice::<Value>(&all.stdout).unwrap()["runs"]
+        .as_array()
+        .unwrap()
+        .len();
+    for since in ["1d", "1day 0h", "2026-11-23"] {
+        let out = triage()
+            .args([
+                "scan",
+                "testdata/sample",
+                "--now",
+                SAMPLE_NOW,
+                "--since",
+                since,
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{since}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let head = text.lines().next().unwrap();
+        let kept: usize = head
+            .split(", ")
+            .find_map(|p| p.split(' ').next().filter(|_| p.contains(" run")))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no run count in `{head}`"));
+        assert!(kept < total, "{since}: {head}");
+        let note = format!("({} older run", total - kept);
+        assert!(
+            text.lines()
+                .nth(1)
+                .is_some_and(|l| l.contains(&note) && l.contains("--since")),
+            "{since}: {text}"
+        );
+    }
+}
+
+#[test]
+fn quiet_version_completions_and_man() {
+    // -q: nothing on stdout, no warnings; the exit code still answers.
+    let loud = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--fail-on",
+            "high",
+        ])
+        .output()
+        .unwrap();
+    assert!(!loud.stdout.is_empty());
+    let quiet = triage()
+        .args([
+            "-q",
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--fail-on",
+            "high",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), loud.status.code());
+    assert_eq!(quiet.status.code(), Some(1), "the sample has high findings");
+    assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
+    let m = triage()
+        .args(["match", "--quiet", "testdata/match/issue-1920-windows11.md"])
+        .output()
+        .unwrap();
+    assert_eq!((m.status.code(), m.stdout.len()), (Some(0), 0));
+
+    // --version names the rule set (its hash is the one the JSON export carries).
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    let hash = doc["ruleset"]["hash"].as_str().unwrap().to_string();
+    let v = triage().arg("--version").output().unwrap();
+    assert!(v.status.success());
+    let v = String::from_utf8(v.stdout).unwrap();
+    assert!(
+        v.starts_with("triage ") && v.contains(&hash),
+        "{v} / {hash}"
+    );
+
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = triage().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains("explain") && s.contains("since"), "{shell}");
+    }
+    assert_eq!(
+        triage()
+            .args(["completions", "tcsh"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+    let man = triage().arg("man").output().unwrap();
+    let man = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        man.contains(".TH triage 1") && man.contains("completions"),
+        "{man}"
+    );
+}
+
+#[test]
+fn a_missing_corpus_fails_under_ci_and_says_skipped_elsewhere() {
+    // The same path every conformance test takes, on a corpus that does not exist.
+    assert_eq!(corpus_or_skip("no-such-corpus", false), None);
+    let under_ci = std::panic::catch_unwind(|| corpus_or_skip("no-such-corpus", true));
+    assert!(under_ci.is_err(), "CI=true must fail, not skip");
+    // And a present corpus is found either way (CI has ../shared).
+    if root().join("../shared/corpus/plugin-generated").is_dir() {
+        assert!(corpus_or_skip("plugin-generated", true).is_some());
+    }
+}
+
+/// Copies the repository's rules/ into `dst/rules`.
+fn copy_rules(dst: &std::path::Path) {
+    let src = root().join("rules");
+    let mut stack = vec![src.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            let to = dst.join("rules").join(p.strip_prefix(&src).unwrap());
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&p, &to).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn rules_readme_add_a_rule_steps_work_as_written() {
+    // A checkout: the rule folder as shipped, the steps of rules/README.md run in it.
+    let dir = tempfile::tempdir().unwrap();
+    copy_rules(dir.path());
+    let run = |args: &[&str]| {
+        triage()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["rules", "new", "my-signature", "--family", "sandbox"])
+            .status
+            .success()
+    );
+    let path = dir.path().join("rules/sandbox/my-signature.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("the exact error text", "proxy tunnel refused: 407"),
+    )
+    .unwrap();
+    let out = run(&["rules", "test"]);
+    let all =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let builtin = run(&["rules", "list", "--format", "json"]);
+    let n_builtin = serde_json::from_slice::<Value>(&builtin.stdout).unwrap()["rules"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(0);
+    assert!(n_builtin > 0);
+    assert!(
+        all.contains(&format!("{} rules", n_builtin + 1)) || all.contains("my-signature"),
+        "the new file in ./rules is tested: {all}"
+    );
+    // A broken edit is caught by `rules validate` without --rules, naming the file.
+    std::fs::write(&path, "id = \"my-signature\"\ntitle = 3\n").unwrap();
+    let out = run(&["rules", "validate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("my-signature.toml"));
+    let out = run(&["rules", "test"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_completed_run_with_a_critical_signature_is_not_plain_ok() {
+    let out = triage()
+        .args(["scan", "testdata/sample", "--now", SAMPLE_NOW])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    let flagged: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "ok" && !signatures(r).is_empty())
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !flagged.is_empty(),
+        "the sample has completed runs with a sandbox signature"
+    );
+    for id in flagged {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(id))
+            .unwrap_or_else(|| panic!("{id} is listed: {text}"));
+        assert!(line.contains("ok, but "), "{line}");
+    }
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("with a high or critical signature")
+    );
+}
