@@ -654,12 +654,12 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
     let redactor = (!no_redact).then(Redactor::from_env);
     let out = Output::from_flag(output.as_deref());
     if title_only {
-        let learned = report::learned_redactor(&res, &rules, redactor.as_ref())?;
+        let prep = report::Prepared::new(&res, redactor.as_ref());
         let md = report::markdown::Options {
             environment: None,
-            redactor: learned.as_ref(),
+            redactor: prep.redactor(),
         };
-        out.text(&format!("{}\n", report::markdown::title(&res, md)))?;
+        out.text(&format!("{}\n", report::markdown::title(prep.result(), md)))?;
         return Ok(EXIT_OK);
     }
     match format {
@@ -674,13 +674,13 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
                 Some(r) => facts.redacted(r),
                 None => Some(facts),
             };
-            let learned = report::learned_redactor(&res, &rules, redactor.as_ref())?;
+            // Redaction happens once, on the model, before anything is escaped.
+            let prep = report::Prepared::new(&res, redactor.as_ref());
             let md = report::markdown::Options {
                 environment: facts.as_ref(),
-                redactor: learned.as_ref(),
+                redactor: prep.redactor(),
             };
-            // Redaction happens inside, on each string before it is escaped.
-            out.text(&report::markdown::render(&res, &rules, md))?;
+            out.text(&report::markdown::render(prep.result(), &rules, md))?;
         }
     }
     Ok(EXIT_OK)
