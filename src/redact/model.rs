@@ -17,13 +17,42 @@ use crate::warn::Warning;
 /// name is also hidden where it stands alone (a workspace slug, a word in a prompt).
 pub fn learned(res: &ScanResult, base: &Redactor) -> Redactor {
     let mut all = String::new();
-    visit_texts(res, &mut |s| {
+    let mut push = |s: &str| {
+        all.push_str(s);
+        all.push('\n');
+    };
+    res.scanned.roots.iter().for_each(|s| push(s));
+    for w in &res.warnings {
+        push(&w.path);
+        push(&w.message);
+    }
+    visit_texts(&res.runs, &res.clusters, &mut push);
+    let mut r = base.clone();
+    r.learn(&all);
+    r
+}
+
+/// Runs and clusters from elsewhere than a scan (the history store) redacted like
+/// [`redacted`] does, with the redactor that learned their user names.
+pub fn redacted_runs(
+    runs: &[Run],
+    clusters: &[Cluster],
+    base: &Redactor,
+) -> (Vec<Run>, Vec<Cluster>, Redactor) {
+    let mut all = String::new();
+    visit_texts(runs, clusters, &mut |s| {
         all.push_str(s);
         all.push('\n');
     });
     let mut r = base.clone();
     r.learn(&all);
-    r
+    let mut pass = Pass {
+        r: &r,
+        paths: HashMap::new(),
+    };
+    let runs = runs.iter().map(|x| pass.run(x)).collect();
+    let clusters = clusters.iter().map(|c| pass.cluster(c)).collect();
+    (runs, clusters, r)
 }
 
 /// A copy of `res` with every string that can carry record or machine text redacted by
@@ -37,6 +66,16 @@ pub fn redacted(res: &ScanResult, base: &Redactor) -> (ScanResult, Redactor) {
     };
     let out = pass.result(res);
     (out, r)
+}
+
+/// Evidence text as the scan keeps it: redacted first (when redaction was requested), then cut
+/// to `max` characters, so a cut can never leave half a token that the redactor no longer
+/// recognises.
+pub fn cap(r: Option<&Redactor>, s: &str, max: usize) -> String {
+    match r {
+        Some(r) => crate::run::cap_text(&r.redact(s), max),
+        None => crate::run::cap_text(s, max),
+    }
 }
 
 /// The redactor plus a cache that keeps shared paths shared (and redacts each path once).
@@ -233,7 +272,9 @@ impl Pass<'_> {
             matrix,
         } = c;
         Cluster {
-            id: self.s(id),
+            // A signature id or `unclassified:<hex fingerprint>`: no record text, and the key
+            // other tables (history membership, `--cluster`) look clusters up by.
+            id: id.clone(),
             signature: signature.clone(),
             title: self.s(title),
             family: family.clone(),
@@ -278,14 +319,10 @@ impl Pass<'_> {
     }
 }
 
-/// Calls `f` on every string of `res` that [`Pass`] redacts, for learning user names.
-fn visit_texts(res: &ScanResult, f: &mut dyn FnMut(&str)) {
-    res.scanned.roots.iter().for_each(|s| f(s));
-    for w in &res.warnings {
-        f(&w.path);
-        f(&w.message);
-    }
-    for run in &res.runs {
+/// Calls `f` on every string of `runs` and `clusters` that [`Pass`] redacts, for learning
+/// user names.
+fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
+    for run in runs {
         f(&run.id);
         f(&run.workspace.slug);
         let opts = [
@@ -313,8 +350,30 @@ fn visit_texts(res: &ScanResult, f: &mut dyn FnMut(&str)) {
             .flatten()
             .for_each(|p| f(p));
     }
-    for c in &res.clusters {
+    for c in clusters {
         f(&c.title);
         c.workspaces.iter().for_each(|s| f(s));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_redacted_before_the_cap_cuts_a_token() {
+        let token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5");
+        // The cap falls inside the token: cut first, the tail would no longer look like one.
+        let text = format!("{} GITHUB auth {token} rest", "x".repeat(220));
+        let r = Redactor::new(None, None);
+        let late = r.redact(&crate::run::cap_text(&text, 240)).into_owned();
+        assert!(
+            late.contains("ghp_aB3"),
+            "cutting first leaks a half token: {late}"
+        );
+        let early = cap(Some(&r), &text, 240);
+        assert!(!early.contains("ghp_aB3"), "{early}");
+        assert!(early.starts_with(&"x".repeat(220)));
+        assert_eq!(cap(None, &text, 240), crate::run::cap_text(&text, 240));
     }
 }

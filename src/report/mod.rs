@@ -1,5 +1,5 @@
 //! Every renderer, behind one dispatch: the human summary, the JSON document
-//! (design-notes §4) and NDJSON, the Markdown issue body, the `explain` timeline, `match`
+//! (docs/format.md §11) and NDJSON, the Markdown issue body, the `explain` timeline, `match`
 //! output and the rules listings. A new format is one file here and one arm of [`Format`].
 
 pub mod attempts;
