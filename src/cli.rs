@@ -1,4 +1,4 @@
-//! The command line (design-notes §1). Thin: parse, call the pipeline, print.
+//! The command line (docs/format.md §9). Thin: parse, call the pipeline, print.
 //!
 //! Exit codes: 0 done; 1 a finding at or above `--fail-on` (only when given), a failing
 //! rule test, or `match` with no signature matching; 2 usage error, no readable input, or an invalid rule file.
@@ -604,7 +604,8 @@ fn cmd_scan(ra: &RuleArgs, a: ScanCmd) -> anyhow::Result<i32> {
         Some(Ok(s)) => Some(s),
         None => None,
     };
-    let (rules, res) = match scan_paths(ra, &paths, &sa)? {
+    let redactor = redact.then(Redactor::from_env);
+    let (rules, res) = match scan_paths(ra, &paths, &sa, redactor.as_ref())? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
@@ -619,24 +620,26 @@ fn cmd_scan(ra: &RuleArgs, a: ScanCmd) -> anyhow::Result<i32> {
         ScanFormat::Json => report::Format::Json,
         ScanFormat::Ndjson => report::Format::Ndjson,
     };
-    let redactor = redact.then(Redactor::from_env);
     let out = Output::from_flag(output.as_deref());
     report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
     Ok(exit_for(&res, fail_on))
 }
 
 /// Loads the rules and scans `paths`, printing warnings; `Err(exit code)` when the rules are
-/// invalid or none of the given paths could be read.
+/// invalid or none of the given paths could be read. With a redactor, evidence is redacted
+/// before it is capped.
 fn scan_paths(
     ra: &RuleArgs,
     paths: &[PathBuf],
     sa: &ScanArgs,
+    redactor: Option<&Redactor>,
 ) -> anyhow::Result<Result<(RuleSet, ScanResult), i32>> {
     let rules = match load_rules(ra, &[]) {
         Ok(r) => r,
         Err(code) => return Ok(Err(code)),
     };
-    let opts = scan_options(paths, sa)?;
+    let mut opts = scan_options(paths, sa)?;
+    opts.redactor = redactor.cloned();
     let res = scan::scan(&opts, &rules);
     emit_warnings(&res);
     if !paths.is_empty() && res.scanned.roots.is_empty() {
@@ -698,22 +701,22 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
         };
         return history::history(&req, &rules);
     }
-    let (rules, mut res) = match scan_paths(ra, &paths, &sa)? {
+    let redactor = (!no_redact).then(Redactor::from_env);
+    let (rules, mut res) = match scan_paths(ra, &paths, &sa, redactor.as_ref())? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
     if let Err(code) = select_cluster(&mut res, cluster.as_deref()) {
         return Ok(code);
     }
-    let redactor = (!no_redact).then(Redactor::from_env);
     let out = Output::from_flag(output.as_deref());
     if title_only {
-        let learned = report::learned_redactor(&res, &rules, redactor.as_ref())?;
+        let prep = report::Prepared::new(&res, redactor.as_ref());
         let md = report::markdown::Options {
             environment: None,
-            redactor: learned.as_ref(),
+            redactor: prep.redactor(),
         };
-        out.text(&format!("{}\n", report::markdown::title(&res, md)))?;
+        out.text(&format!("{}\n", report::markdown::title(prep.result(), md)))?;
         return Ok(EXIT_OK);
     }
     match format {
@@ -728,13 +731,13 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
                 Some(r) => facts.redacted(r),
                 None => Some(facts),
             };
-            let learned = report::learned_redactor(&res, &rules, redactor.as_ref())?;
+            // Redaction happens once, on the model, before anything is escaped.
+            let prep = report::Prepared::new(&res, redactor.as_ref());
             let md = report::markdown::Options {
                 environment: facts.as_ref(),
-                redactor: learned.as_ref(),
+                redactor: prep.redactor(),
             };
-            // Redaction happens inside, on each string before it is escaped.
-            out.text(&report::markdown::render(&res, &rules, md))?;
+            out.text(&report::markdown::render(prep.result(), &rules, md))?;
         }
     }
     Ok(EXIT_OK)
@@ -881,7 +884,8 @@ fn cmd_bundle(ra: &RuleArgs, a: BundleCmd) -> anyhow::Result<i32> {
         output,
         scan: sa,
     } = a;
-    let (rules, mut res) = match scan_paths(ra, &paths, &sa)? {
+    let redactor = (!no_redact).then(Redactor::from_env);
+    let (rules, mut res) = match scan_paths(ra, &paths, &sa, redactor.as_ref())? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
@@ -924,9 +928,10 @@ fn cmd_bundle(ra: &RuleArgs, a: BundleCmd) -> anyhow::Result<i32> {
         paths.clone()
     };
     crate::bundle::check_output(&out, &roots)?;
-    let redactor = (!no_redact).then(Redactor::from_env);
     let facts = doctor::gather(&doctor::Inputs::from_env(home, false)?, &rules);
-    let doc = report::json::document(&res, &rules, res.now);
+    // The export is redacted on the model; the bundle redacts every file (records too).
+    let prep = report::Prepared::new(&res, redactor.as_ref());
+    let doc = report::json::document(prep.result(), &rules, res.now);
     let contents = crate::bundle::Contents {
         runs: &res.runs,
         export_json: serde_json::to_string_pretty(&doc)? + "\n",

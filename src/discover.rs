@@ -1,4 +1,4 @@
-//! Finding job records: the default roots (design-notes §1) and any user-given path, from a
+//! Finding job records: the default roots (docs/format.md §9) and any user-given path, from a
 //! `CLAUDE_PLUGIN_DATA` root down to one `.json` or `.log`.
 //!
 //! Discovery only lists files. It reads nothing but directory entries, follows no symbolic
@@ -51,7 +51,7 @@ pub struct Discovery {
     pub warnings: Vec<Warning>,
 }
 
-/// The default roots (design-notes §1), in order, whether or not they exist.
+/// The default roots (docs/format.md §9), in order, whether or not they exist.
 pub fn default_roots() -> Vec<PathBuf> {
     let mut roots = Vec::new();
     if let Some(d) = std::env::var_os("CLAUDE_PLUGIN_DATA").filter(|v| !v.is_empty()) {

@@ -36,7 +36,7 @@
 //! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |
 //! | an output format | `src/report/` (one file) and its format enum in `src/cli.rs` |
 //! | a subcommand | one arm of the `Command` enum in `src/cli.rs` + one function |
-//! | what is redacted | `redactors/detectors.toml` (data, with tests); the engine in `src/redact/` |
+//! | what is redacted | `redactors/detectors.toml` (data, with tests); the engine in `src/redact/`; which model fields, `src/redact/model.rs` |
 //! | what a terminal may be sent | `src/term_safe.rs` (applied where record text is printed) |
 
 #![deny(missing_docs)]

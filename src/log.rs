@@ -1,4 +1,4 @@
-//! The job log grammar (plugin-format §5): `[ISO] message` lines, blocks (a blank line, then
+//! The job log grammar (docs/format.md §5): `[ISO] message` lines, blocks (a blank line, then
 //! `[ISO] Title`, then a body up to the next timestamped line), continuation lines.
 //!
 //! [`LogGrammar`] is a line-at-a-time state machine so the scanner can classify each line in

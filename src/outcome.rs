@@ -1,5 +1,5 @@
 //! How a run ended: triage's [`Outcome`] and the reason in words, from the recorded status,
-//! the facts of the log's ending, the last activity and the pid (design-notes §2). To change
+//! the facts of the log's ending, the last activity and the pid (docs/format.md §10). To change
 //! how an outcome is decided, change [`decide`]; to read a new log-ending fact, add it to
 //! [`LogEnding`] and its [`LineSink`] impl.
 
@@ -83,7 +83,7 @@ fn set_line(slot: &mut Option<(u64, String)>, number: u64, text: &[u8]) {
     }
 }
 
-/// Triage's outcome and the reason in words (design-notes §2).
+/// Triage's outcome and the reason in words (docs/format.md §10).
 pub fn decide(
     rec: &JobRecord,
     lf: &LogEnding,

@@ -1,5 +1,5 @@
 //! Platform facts: where a job ran, from the paths it recorded, the shells it ran and the
-//! broker endpoint of its state directory (plugin-format §10: `C:\\…` and `pipe:` mean
+//! broker endpoint of its state directory (docs/format.md §8: `C:\\…` and `pipe:` mean
 //! Windows, `/mnt/<drive>/` WSL, `/Users/` macOS, `/home/` Linux).
 
 use crate::log::{LineInfo, LineKind, LineSink};
@@ -10,7 +10,7 @@ use memchr::memmem;
 use std::path::Path;
 use std::sync::LazyLock;
 
-/// Infers a platform from a path as the plugin recorded it (plugin-format §10).
+/// Infers a platform from a path as the plugin recorded it (docs/format.md §8).
 pub fn platform_of_path(p: &str) -> Option<Platform> {
     let b = p.as_bytes();
     if p.starts_with("/mnt/") && b.len() > 6 && b[5].is_ascii_alphabetic() && b[6] == b'/' {

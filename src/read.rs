@@ -10,8 +10,9 @@ use crate::outcome::{self, Clock, LogEnding};
 use crate::pid;
 use crate::platform::{self, CommandPlatform};
 use crate::record::{self, JobRecord};
+use crate::redact::model::cap;
 use crate::rules::RuleSet;
-use crate::run::{EVIDENCE_CHARS, LineRef, Run, SharedPath, Sources, Workspace, cap_text};
+use crate::run::{EVIDENCE_CHARS, LineRef, Run, SharedPath, Sources, Workspace};
 use crate::timefmt::Millis;
 use crate::versions;
 use crate::vocab::{Platform, SCOPE_ERROR, SCOPE_OUTPUT, StateRoot};
@@ -71,6 +72,8 @@ pub struct ReadEnv<'a> {
     pub check_pids: bool,
     /// `~/.codex/sessions`, for CLI versions from rollout files.
     pub codex_sessions: Option<&'a Path>,
+    /// Redacts evidence before it is capped, when the output will be redacted.
+    pub redactor: Option<&'a crate::redact::Redactor>,
 }
 
 /// Where the bytes of a job's file come from: disk, or memory (rule self-tests).
@@ -283,7 +286,7 @@ pub fn read_run(
         }
     };
 
-    let mut hits = HitCollector::new(env.rules);
+    let mut hits = HitCollector::new(env.rules, env.redactor);
     check_record_fields(rec, &rec_file, &key_line, &mut hits);
     let error_line = key_line("errorMessage");
     let log_display = log_shared.clone().unwrap_or_default();
@@ -324,9 +327,9 @@ pub fn read_run(
     let cite = |(line, text): &(u64, String)| LineRef {
         file: log_display.clone(),
         line: Some(*line),
-        text: cap_text(text, EVIDENCE_CHARS),
+        text: cap(env.redactor, text, EVIDENCE_CHARS),
     };
-    let decisive = decisive_line(rec, &rec_file, error_line, &ending, &cite);
+    let decisive = decisive_line(rec, &rec_file, error_line, &ending, &cite, env.redactor);
     let run = Run {
         id: t.id,
         workspace: run_workspace(ctx, rec),
@@ -350,8 +353,11 @@ pub fn read_run(
         thread_id: rec.thread_id.clone(),
         turn_id: rec.turn_id.clone(),
         session_id: rec.session_id.clone(),
-        summary: rec.summary.as_deref().map(|s| cap_text(s, 200)),
-        error_message: rec.error_message.as_deref().map(|e| cap_text(e, 500)),
+        summary: rec.summary.as_deref().map(|s| cap(env.redactor, s, 200)),
+        error_message: rec
+            .error_message
+            .as_deref()
+            .map(|e| cap(env.redactor, e, 500)),
         model: rec.request_model.clone(),
         last_entry: ending.last_entry.as_ref().map(cite),
         decisive,
@@ -381,12 +387,13 @@ fn decisive_line(
     error_line: Option<u64>,
     ending: &LogEnding,
     cite: &dyn Fn(&(u64, String)) -> LineRef,
+    redactor: Option<&crate::redact::Redactor>,
 ) -> Option<LineRef> {
     match &rec.error_message {
         Some(e) => Some(LineRef {
             file: rec_file.clone(),
             line: error_line,
-            text: cap_text(e.lines().next().unwrap_or(""), EVIDENCE_CHARS),
+            text: cap(redactor, e.lines().next().unwrap_or(""), EVIDENCE_CHARS),
         }),
         None => ending
             .last_error

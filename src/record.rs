@@ -1,5 +1,5 @@
 //! Job records: `jobs/<id>.json` and the `state.json` index entry, read leniently (unknown
-//! keys are fine, wrong types become warnings) and merged per id as plugin-format §6 says:
+//! keys are fine, wrong types become warnings) and merged per id as docs/format.md §6 says:
 //! the index wins for `status`, `phase`, `threadId`, `turnId`, `updatedAt`; the job file for
 //! `result`, `rendered`, `request`.
 
@@ -363,7 +363,7 @@ pub struct Index {
     pub stop_review_gate: Option<bool>,
 }
 
-/// The plugin keeps at most this many jobs per workspace (plugin-format: 50-job pruning).
+/// The plugin keeps at most this many jobs per workspace (docs/format.md §2: 50-job pruning).
 pub const PLUGIN_MAX_JOBS: usize = 50;
 /// An index with more entries than this is not one the plugin wrote: it gets a warning.
 pub const INDEX_WARN_ENTRIES: usize = 10 * PLUGIN_MAX_JOBS;

@@ -38,7 +38,7 @@ impl Workspace {
         }
     }
 
-    /// A stable key: the hash when known (plugin-format §1.2: key workspaces by hash).
+    /// A stable key: the hash when known (docs/format.md §1.2: key workspaces by hash).
     pub fn key(&self) -> String {
         self.hash
             .clone()

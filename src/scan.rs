@@ -37,6 +37,8 @@ pub struct ScanOptions {
     pub check_pids: bool,
     /// `~/.codex/sessions`, for CLI versions from rollout files.
     pub codex_sessions: Option<PathBuf>,
+    /// When the output will be redacted: evidence is redacted before it is capped.
+    pub redactor: Option<crate::redact::Redactor>,
 }
 
 impl ScanOptions {
@@ -51,6 +53,7 @@ impl ScanOptions {
             progress: false,
             check_pids: true,
             codex_sessions: versions::default_sessions_dir(),
+            redactor: None,
         }
     }
 }
@@ -99,6 +102,7 @@ impl ScanOptions {
             since: self.since,
             check_pids: self.check_pids,
             codex_sessions: self.codex_sessions.as_deref(),
+            redactor: self.redactor.as_ref(),
         }
     }
 }

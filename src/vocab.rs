@@ -103,7 +103,7 @@ impl Severity {
     }
 }
 
-/// Triage's verdict on how a run ended (design-notes §2; see `src/outcome.rs`).
+/// Triage's verdict on how a run ended (docs/format.md §10; see `src/outcome.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {

@@ -4,8 +4,9 @@
 //! patterns of their scopes. Record fields go through the same verification.
 
 use crate::log::{self, LineSink, LogGrammar};
+use crate::redact::{Redactor, model::cap};
 use crate::rules::RuleSet;
-use crate::run::{EVIDENCE_CHARS, LineRef, SharedPath, cap_text};
+use crate::run::{EVIDENCE_CHARS, LineRef, SharedPath};
 use crate::versions::VersionFacts;
 use crate::vocab::ScopeSet;
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ impl RawHits {
 /// Per-run matching state while its text is read.
 pub struct HitCollector<'a> {
     rules: &'a RuleSet,
+    /// Redacts evidence before it is capped, when the output will be redacted.
+    redactor: Option<&'a Redactor>,
     /// What matched so far.
     pub hits: RawHits,
     /// Versions seen in the text so far.
@@ -46,9 +49,10 @@ pub struct HitCollector<'a> {
 
 impl<'a> HitCollector<'a> {
     /// An empty collector for one run.
-    pub fn new(rules: &'a RuleSet) -> HitCollector<'a> {
+    pub fn new(rules: &'a RuleSet, redactor: Option<&'a Redactor>) -> HitCollector<'a> {
         HitCollector {
             rules,
+            redactor,
             hits: RawHits::default(),
             versions: VersionFacts::default(),
             seen: Vec::new(),
@@ -63,11 +67,12 @@ impl<'a> HitCollector<'a> {
         self.rules
             .matcher
             .verify_line(text, scopes, &mut self.seen, &mut |p| found.push(p));
+        let redactor = self.redactor;
         for &p in &found {
             let cite = || LineRef {
                 file: file.clone(),
                 line,
-                text: cap_text(&String::from_utf8_lossy(text), EVIDENCE_CHARS),
+                text: cap(redactor, &String::from_utf8_lossy(text), EVIDENCE_CHARS),
             };
             self.hits.add(p, cite, true);
         }
@@ -104,7 +109,7 @@ impl<'a> HitCollector<'a> {
                 let cite = || LineRef {
                     file: file.clone(),
                     line: Some(*line),
-                    text: cap_text(text, EVIDENCE_CHARS),
+                    text: cap(self.redactor, text, EVIDENCE_CHARS),
                 };
                 self.hits.add(g, cite, false);
             }

@@ -1,4 +1,4 @@
-//! History: runs remembered after the plugin deletes their records (plugin-format §2, §6.2).
+//! History: runs remembered after the plugin deletes their records (docs/format.md §2, §6.2).
 //!
 //! [`store`] is the SQLite file; [`adapter`] is the single place that touches the scan
 //! pipeline's types; [`report`] computes and renders `triage history`; [`hook`] edits Claude
@@ -166,6 +166,13 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
         None => (Vec::new(), None),
     };
     let mut h = report::History::build(stored, rules);
+    if req.redact {
+        // Runs and clusters are redacted on the model, before Markdown escapes them.
+        let (runs, clusters, _) =
+            crate::redact::model::redacted_runs(&h.runs, &h.clusters, &Redactor::from_env());
+        h.runs = runs;
+        h.clusters = clusters;
+    }
     if let Some(id) = req.cluster
         && !h.only_cluster(id)
     {
@@ -195,6 +202,8 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
         Format::Ndjson => h.ndjson()?,
         Format::Markdown => h.markdown(rules),
     };
+    // The store's own metadata (capture times, store path, regressions) is not on the scan
+    // model yet: the rendered text still goes through the redactor as well.
     let text = if req.redact {
         Redactor::from_env().redact(&text).into_owned()
     } else {

@@ -25,6 +25,7 @@
 //!   replacement glues two fragments into a new match.
 
 pub mod detectors;
+pub mod model;
 mod value;
 
 use std::borrow::Cow;

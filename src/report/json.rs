@@ -1,4 +1,4 @@
-//! The JSON document of design-notes §4 (`schema_version` 1), shared by `scan --format json`
+//! The JSON document of docs/format.md §11 (`schema_version` 1), shared by `scan --format json`
 //! and `export --format json`. Field names are a contract with users' scripts: extend, never
 //! rename; bump `SCHEMA_VERSION` on a breaking change. The schema is `schema/export.schema.json`.
 

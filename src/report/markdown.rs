@@ -42,7 +42,8 @@ const REFERENCES_SHOWN: usize = 12;
 pub struct Options<'a> {
     /// This machine's setup, for the Environment section.
     pub environment: Option<&'a Facts>,
-    /// Applied to every string before it is escaped; `None` keeps text as recorded.
+    /// Applied to every string before it is escaped, needed for the text the renderer reads
+    /// itself (log excerpts): the model is redacted before ([`super::Prepared`]).
     pub redactor: Option<&'a Redactor>,
 }
 

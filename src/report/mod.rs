@@ -1,5 +1,5 @@
 //! Every renderer, behind one dispatch: the human summary, the JSON document
-//! (design-notes §4) and NDJSON, the Markdown issue body, the `explain` timeline, `match`
+//! (docs/format.md §11) and NDJSON, the Markdown issue body, the `explain` timeline, `match`
 //! output and the rules listings. A new format is one file here and one arm of [`Format`].
 
 pub mod attempts;
@@ -32,20 +32,32 @@ pub enum Format {
     Markdown,
 }
 
-/// `redactor` extended with the user names seen in the home paths of `res`'s records, so
-/// that renderers which redact string by string (Markdown) also hide a name where it stands
-/// alone (a workspace slug, a word).
-pub fn learned_redactor(
-    res: &ScanResult,
-    rules: &RuleSet,
-    redactor: Option<&Redactor>,
-) -> anyhow::Result<Option<Redactor>> {
-    let Some(r) = redactor else { return Ok(None) };
-    let mut r = r.clone();
-    r.learn(&serde_json::to_string(&json::document(
-        res, rules, res.now,
-    ))?);
-    Ok(Some(r))
+/// `res` redacted on the model when a redactor is given ([`crate::redact::model`]), so every
+/// renderer sees the same redacted text, with the redactor that learned its user names (for
+/// what a renderer reads beyond the model: the Markdown log excerpts).
+pub struct Prepared<'a> {
+    owned: Option<(ScanResult, Redactor)>,
+    plain: &'a ScanResult,
+}
+
+impl<'a> Prepared<'a> {
+    /// Redacts `res` when `redactor` is given.
+    pub fn new(res: &'a ScanResult, redactor: Option<&Redactor>) -> Prepared<'a> {
+        Prepared {
+            owned: redactor.map(|r| crate::redact::model::redacted(res, r)),
+            plain: res,
+        }
+    }
+
+    /// The result to render.
+    pub fn result(&self) -> &ScanResult {
+        self.owned.as_ref().map_or(self.plain, |(r, _)| r)
+    }
+
+    /// The learned redactor, for text read beyond the model.
+    pub fn redactor(&self) -> Option<&Redactor> {
+        self.owned.as_ref().map(|(_, r)| r)
+    }
 }
 
 /// Renders `res` in `format` to `out`, redacted when a redactor is given.
@@ -56,44 +68,27 @@ pub fn scan_result(
     redactor: Option<&Redactor>,
     out: &Output,
 ) -> anyhow::Result<()> {
-    // A large JSON report is streamed: building the text first would hold it (and its growth)
-    // in memory on top of the runs.
-    if format == Format::Json && redactor.is_none() {
-        return out.json(&json::document(res, rules, timefmt::now_millis()));
-    }
-    let text = match format {
+    // Redaction happens once, on the model: JSON streams either way.
+    let prep = Prepared::new(res, redactor);
+    let res = prep.result();
+    match format {
         // Record text reaches the terminal: control characters are shown escaped.
-        Format::Human => crate::term_safe::block(&human::render(res)).into_owned(),
-        Format::Json => {
-            let doc = json::document(res, rules, timefmt::now_millis());
-            serde_json::to_string_pretty(&doc)? + "\n"
-        }
+        Format::Human => out.text(&crate::term_safe::block(&human::render(res))),
+        Format::Json => out.json(&json::document(res, rules, timefmt::now_millis())),
         Format::Ndjson => {
             let mut s = String::new();
             for r in &res.runs {
                 s.push_str(&serde_json::to_string(&json::run_doc(r))?);
                 s.push('\n');
             }
-            s
+            out.text(&s)
         }
         Format::Markdown => {
-            // Markdown redacts each string itself, before escaping it.
-            let learned = learned_redactor(res, rules, redactor)?;
             let opts = markdown::Options {
                 environment: None,
-                redactor: learned.as_ref(),
+                redactor: prep.redactor(),
             };
-            return out.text(&markdown::render(res, rules, opts));
+            out.text(&markdown::render(res, rules, opts))
         }
-    };
-    match redactor {
-        Some(r) => {
-            // User names seen in the document's home paths are learned first, so that
-            // they are also hidden where they appear alone (a workspace slug, a word).
-            let mut r = r.clone();
-            r.learn(&text);
-            out.text(&r.redact(&text))
-        }
-        None => out.text(&text),
     }
 }

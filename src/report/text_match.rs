@@ -1,4 +1,4 @@
-//! `triage match` output: the JSON document (design-notes §1) and the human listing.
+//! `triage match` output: the JSON document (docs/format.md §11) and the human listing.
 
 use crate::matchtext::{Confidence, TextMatch, TextResult, Unclassified};
 use crate::rules::RuleSet;
@@ -7,7 +7,7 @@ use serde::Serialize;
 /// Version of the `triage match --format json` layout.
 pub const MATCH_SCHEMA_VERSION: u32 = 1;
 
-/// The JSON document of design-notes §1, fields in a stable order. `matches` holds the
+/// The JSON document of docs/format.md §11, fields in a stable order. `matches` holds the
 /// `exact` and `similar` matches (each says which); `low_confidence` and `unclassified` are
 /// left out when empty.
 #[derive(Debug, Serialize)]
@@ -24,7 +24,7 @@ pub struct MatchDoc<'a> {
     pub unclassified: Option<&'a Unclassified>,
 }
 
-/// The JSON document of design-notes §1.
+/// The JSON document of docs/format.md §11.
 pub fn json_doc(result: &TextResult) -> MatchDoc<'_> {
     MatchDoc {
         schema_version: MATCH_SCHEMA_VERSION,
