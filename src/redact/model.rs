@@ -132,6 +132,7 @@ impl Pass<'_> {
             files,
             bytes,
             workspaces,
+            left_out_by_since,
         } = scanned;
         ScanResult {
             scanned: Scanned {
@@ -140,6 +141,7 @@ impl Pass<'_> {
                 files: *files,
                 bytes: *bytes,
                 workspaces: *workspaces,
+                left_out_by_since: *left_out_by_since,
             },
             runs: runs.iter().map(|r| self.run(r)).collect(),
             clusters: clusters.iter().map(|c| self.cluster(c)).collect(),
