@@ -433,3 +433,24 @@ fn match_reads_stdin_and_files() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["matches"], serde_json::json!([]));
 }
+
+/// NDJSON is streamed line by line (issue #12): each line is, in order, the run the JSON
+/// document lists, on the sample and on the labelled failure trees.
+#[test]
+fn ndjson_lines_are_the_json_documents_runs_in_order() {
+    for tree in ["testdata/sample", "../shared/corpus/failures"] {
+        let doc = json(&["scan", tree, "--format", "json", "--now", SAMPLE_NOW]);
+        let out = triage()
+            .args(["scan", tree, "--format", "ndjson", "--now", SAMPLE_NOW])
+            .output()
+            .unwrap();
+        let lines: Vec<Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect();
+        let runs = doc["runs"].as_array().unwrap();
+        assert!(!runs.is_empty(), "{tree} has runs");
+        assert_eq!(&lines, runs, "{tree}");
+    }
+}

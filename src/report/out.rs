@@ -49,6 +49,15 @@ impl Output {
         })
     }
 
+    /// Streams whatever `f` writes (NDJSON line by line), with the same error handling as
+    /// [`Output::text`]; nothing is built in memory first.
+    pub fn stream(
+        &self,
+        f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.with(f)
+    }
+
     fn with(&self, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
         match self {
             Output::File(path) => {
