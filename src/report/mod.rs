@@ -78,7 +78,6 @@ pub fn scan_result(
         // One line at a time: the whole text would be a second copy of every run (88 MiB
         // peak instead of 63 MiB on the 512 MiB prose corpus).
         Format::Ndjson => out.stream(|w| {
-            use std::io::Write;
             for r in &res.runs {
                 serde_json::to_writer(&mut *w, &json::run_doc(r)).map_err(std::io::Error::from)?;
                 w.write_all(b"\n")?;
