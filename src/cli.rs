@@ -737,7 +737,9 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
                 environment: facts.as_ref(),
                 redactor: prep.redactor(),
             };
-            out.text(&report::markdown::render(prep.result(), &rules, md))?;
+            // The renderer reads log excerpts back from the recorded paths, so it takes the
+            // recorded model and redacts every string itself (with the learned user names).
+            out.text(&report::markdown::render(&res, &rules, md))?;
         }
     }
     Ok(EXIT_OK)

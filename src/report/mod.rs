@@ -70,6 +70,7 @@ pub fn scan_result(
 ) -> anyhow::Result<()> {
     // Redaction happens once, on the model: JSON streams either way.
     let prep = Prepared::new(res, redactor);
+    let recorded = res;
     let res = prep.result();
     match format {
         // Record text reaches the terminal: control characters are shown escaped.
@@ -89,7 +90,9 @@ pub fn scan_result(
                 environment: None,
                 redactor: prep.redactor(),
             };
-            out.text(&markdown::render(res, rules, opts))
+            // Markdown reads log excerpts back from the recorded paths, so it renders the
+            // recorded model and redacts every string itself (with the learned user names).
+            out.text(&markdown::render(recorded, rules, opts))
         }
     }
 }
