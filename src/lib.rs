@@ -34,8 +34,8 @@
 //! | how an outcome is decided | `src/outcome.rs` ([`outcome::decide`]) |
 //! | what the log grammar recognises | `src/log.rs` |
 //! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |
-//! | an output format | `src/report/` (one file) and its format enum in `src/cli.rs` |
-//! | a subcommand | one arm of the `Command` enum in `src/cli.rs` + one function |
+//! | an output format | `src/report/` (one file) and its format enum in `src/cli/args.rs` |
+//! | a subcommand | one arm of the `Command` enum in `src/cli/args.rs` + one function in `src/cli/` |
 //! | what is redacted | `redactors/detectors.toml` (data, with tests); the engine in `src/redact/`; which model fields, `src/redact/model.rs` |
 //! | what a terminal may be sent | `src/term_safe.rs` (applied where record text is printed) |
 
