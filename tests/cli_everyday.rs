@@ -475,3 +475,172 @@ fn a_completed_run_with_a_critical_signature_is_not_plain_ok() {
             .contains("with a high or critical signature")
     );
 }
+
+/// A failed run whose record and log text are terminal escape sequences.
+fn escape_tree(dir: &std::path::Path) {
+    let jobs = dir.join("state").join("ws-0123456789abcdef").join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let evil = "\u{1b}[2J\u{1b}]0;title\u{7}\u{1b}[32mgreen";
+    let rec = serde_json::json!({
+        "id": "task-esc00001-col001", "kind": "task", "title": evil, "status": "failed",
+        "phase": "failed", "createdAt": "2026-11-21T14:10:00.000Z", "errorMessage": evil,
+    });
+    std::fs::write(jobs.join("task-esc00001-col001.json"), rec.to_string()).unwrap();
+    std::fs::write(
+        jobs.join("task-esc00001-col001.log"),
+        format!("[2026-11-21T14:10:00.000Z] Starting Codex task thread.\n[2026-11-21T14:10:02.000Z] Error: {evil}\n"),
+    )
+    .unwrap();
+}
+
+/// Every escape sequence in `s`, as text (`\x1b[31m`).
+fn escapes(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, c) in s.char_indices() {
+        if c == '\u{1b}' {
+            let rest = &s[i..];
+            let end = rest.find('m').map_or(rest.len().min(8), |e| e + 1);
+            out.push(rest[..end].to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn color_flag_colours_severity_and_outcome_and_nothing_else() {
+    let Some(corpus) = corpus("failures") else {
+        return;
+    };
+    let out = triage()
+        .args([
+            "scan",
+            corpus.to_str().unwrap(),
+            "--no-progress",
+            "--color",
+            "always",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    // --color always wins over NO_COLOR (no-color.org: flags override it).
+    assert!(
+        s.contains("\u{1b}[1m\u{1b}[31m[critical]") || s.contains("\u{1b}[31m[high]"),
+        "{s}"
+    );
+    let sgr = regex::Regex::new(r"^\x1b\[[0-9;]*m$").unwrap();
+    for e in escapes(&s) {
+        assert!(sgr.is_match(&e), "only SGR colour sequences: {e:?}");
+    }
+    // The words are the same as without colour.
+    let plain = triage()
+        .args([
+            "scan",
+            corpus.to_str().unwrap(),
+            "--no-progress",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let plain = String::from_utf8_lossy(&plain.stdout).into_owned();
+    assert!(!plain.contains('\u{1b}'));
+    let stripped = regex::Regex::new(r"\x1b\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&s, "");
+    assert_eq!(stripped, plain);
+    // auto: not a terminal here, so no colour.
+    let auto = triage()
+        .args(["scan", corpus.to_str().unwrap(), "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&auto.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn coloured_output_never_lets_record_escapes_through() {
+    let dir = tempfile::tempdir().unwrap();
+    escape_tree(dir.path());
+    let out = triage()
+        .args([
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--no-progress",
+            "--color",
+            "always",
+        ])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("\\e[2J"),
+        "record escapes are shown as text: {s}"
+    );
+    let sgr = regex::Regex::new(r"^\x1b\[[0-9;]*m$").unwrap();
+    for e in escapes(&s) {
+        assert!(sgr.is_match(&e), "{e:?} in {s}");
+        assert!(
+            !e.contains("32m"),
+            "the record's own green must not pass: {s}"
+        );
+    }
+    assert!(!s.contains('\u{7}'));
+}
+
+#[test]
+fn report_wraps_to_columns_and_summary_is_compact() {
+    let Some(corpus) = corpus("failures") else {
+        return;
+    };
+    let p = corpus.to_str().unwrap();
+    for cols in [60usize, 140] {
+        let out = triage()
+            .args(["scan", p, "--no-progress"])
+            .env("COLUMNS", cols.to_string())
+            .output()
+            .unwrap();
+        let s = String::from_utf8_lossy(&out.stdout).into_owned();
+        let fix: Vec<&str> = s
+            .lines()
+            .filter(|l| l.starts_with("    ") && !l.starts_with("     "))
+            .collect();
+        assert!(!fix.is_empty());
+        let longest_fix = s
+            .lines()
+            .skip_while(|l| !l.starts_with("    fix:"))
+            .take_while(|l| !l.starts_with("    upstream") && !l.starts_with("    runs"))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap();
+        assert!(
+            longest_fix <= cols,
+            "COLUMNS={cols}: fix line of {longest_fix}"
+        );
+        if cols == 140 {
+            assert!(
+                longest_fix > 100,
+                "wider terminals use their width: {longest_fix}"
+            );
+        }
+    }
+    let full = triage()
+        .args(["scan", p, "--no-progress"])
+        .output()
+        .unwrap();
+    let full = String::from_utf8_lossy(&full.stdout).into_owned();
+    let out = triage()
+        .args(["scan", p, "--no-progress", "--summary"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(full.contains("Runs needing attention"));
+    assert!(
+        !s.contains("Runs needing attention") && !s.contains("    fix:"),
+        "{s}"
+    );
+    assert!(s.contains("drop --summary to list them"), "{s}");
+    let issues = full.lines().filter(|l| l.starts_with("    id: ")).count();
+    let lines = s.lines().filter(|l| l.starts_with("  [")).count();
+    assert_eq!(lines, issues, "one line per issue");
+    assert!(s.lines().count() < full.lines().count() / 3);
+}

@@ -18,6 +18,16 @@ pub struct Cli {
     /// still printed). For `capture`: problems go to the store's log and it exits 0.
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
+    /// Colour severities and outcomes: auto (on a terminal, unless NO_COLOR is set), always,
+    /// never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub(crate) color: ColorWhen,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -31,6 +41,17 @@ pub(crate) struct RuleArgs {
     /// Use only the --rules directories.
     #[arg(long, global = true)]
     pub(crate) no_builtin_rules: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Also into files and pipes, and despite NO_COLOR.
+    Always,
+    /// Never.
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -180,6 +201,9 @@ pub(crate) struct ScanCmd {
     /// Redact home paths, user names and tokens (exports do this by default).
     #[arg(long)]
     pub(crate) redact: bool,
+    /// Compact human report for large scans: the summary and one line per issue.
+    #[arg(long)]
+    pub(crate) summary: bool,
     #[command(flatten)]
     pub(crate) scan: ScanArgs,
 }

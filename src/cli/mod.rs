@@ -135,7 +135,7 @@ fn run(cli: Cli) -> CmdResult {
     let ra = &cli.rules;
     let db = cli.db.as_deref();
     match cli.command {
-        Command::Scan(a) => scan::scan(ra, a),
+        Command::Scan(a) => scan::scan(ra, cli.color, a),
         Command::Explain(a) => scan::explain(ra, a),
         Command::Export(a) => export::export(ra, db, a),
         Command::Bundle(a) => export::bundle(ra, a),

@@ -1,8 +1,9 @@
 //! Flags resolved into the pipeline's options. Every flag error is raised here, as
 //! [`Exit::Usage`], so the command functions only see values that can be used.
 
-use super::args::{RuleArgs, ScanArgs};
+use super::args::{ColorWhen, RuleArgs, ScanArgs};
 use super::{Exit, MAX_THREADS};
+use crate::report::style::{self, ColorChoice, Style};
 use crate::rules::{RuleSet, RuleSources};
 use crate::scan::ScanOptions;
 use crate::timefmt::{self, Millis};
@@ -125,4 +126,29 @@ pub(crate) fn bundle_output(flag: Option<PathBuf>, now: Millis) -> PathBuf {
 /// Is `p` the `-` that means standard input or output?
 pub(crate) fn is_dash(p: &Path) -> bool {
     p == Path::new("-")
+}
+
+/// The human report's style: colour from `--color` (with `NO_COLOR` and `TERM`, and whether
+/// the output is a terminal: `-o FILE` is not), the width from `COLUMNS` or the terminal,
+/// and `--summary`.
+pub(crate) fn human_style(color: ColorWhen, summary: bool, output: Option<&Path>) -> Style {
+    use std::io::IsTerminal;
+    let to_stdout = output.is_none_or(is_dash);
+    let terminal = to_stdout && std::io::stdout().is_terminal();
+    let choice = match color {
+        ColorWhen::Auto => ColorChoice::Auto,
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+    };
+    let no_color = std::env::var("NO_COLOR").ok();
+    let term = std::env::var("TERM").ok();
+    let columns = std::env::var("COLUMNS").ok();
+    let term_width = terminal
+        .then(|| terminal_size::terminal_size().map(|(w, _)| w.0 as usize))
+        .flatten();
+    Style {
+        color: choice.colors(terminal, no_color.as_deref(), term.as_deref()),
+        width: style::width(columns.as_deref(), term_width),
+        summary,
+    }
 }

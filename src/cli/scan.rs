@@ -1,6 +1,6 @@
 //! `triage scan` and `triage explain`, and the scan step the export commands share.
 
-use super::args::{ExplainCmd, RuleArgs, ScanArgs, ScanCmd, ScanFormat};
+use super::args::{ColorWhen, ExplainCmd, RuleArgs, ScanArgs, ScanCmd, ScanFormat};
 use super::{CmdResult, EXIT_FINDINGS, EXIT_OK, Exit, resolve};
 use crate::redact::Redactor;
 use crate::report::{self, out::Output};
@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `triage scan`.
-pub(crate) fn scan(ra: &RuleArgs, a: ScanCmd) -> CmdResult {
+pub(crate) fn scan(ra: &RuleArgs, color: ColorWhen, a: ScanCmd) -> CmdResult {
     let fail_on = resolve::fail_on(a.fail_on.as_deref())?;
     let redactor = a.redact.then(Redactor::from_env);
     let (rules, res) = scan_paths(ra, &a.paths, &a.scan, redactor.as_ref())?;
@@ -23,7 +23,9 @@ pub(crate) fn scan(ra: &RuleArgs, a: ScanCmd) -> CmdResult {
         return Ok(EXIT_OK);
     }
     let format = match a.format {
-        ScanFormat::Human => report::Format::Human,
+        ScanFormat::Human => {
+            report::Format::Human(resolve::human_style(color, a.summary, a.output.as_deref()))
+        }
         ScanFormat::Json => report::Format::Json,
         ScanFormat::Ndjson => report::Format::Ndjson,
     };

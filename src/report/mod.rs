@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod mdsafe;
 pub mod out;
 pub mod rules;
+pub mod style;
 pub mod text_match;
 pub mod timeline;
 
@@ -22,8 +23,8 @@ use out::Output;
 /// The formats a scan result renders to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// The terminal summary.
-    Human,
+    /// The terminal summary, in a [`style::Style`] (colour, width, compact).
+    Human(style::Style),
     /// The JSON document with its published schema.
     Json,
     /// One JSON run per line.
@@ -73,8 +74,9 @@ pub fn scan_result(
     let recorded = res;
     let res = prep.result();
     match format {
-        // Record text reaches the terminal: control characters are shown escaped.
-        Format::Human => out.text(&crate::term_safe::block(&human::render(res))),
+        // Record text reaches the terminal: the renderer escapes its control characters
+        // field by field, so the style's colours are the only escape sequences.
+        Format::Human(style) => out.text(&human::render_styled(res, &style)),
         Format::Json => out.json(&json::document(res, rules, timefmt::now_millis())),
         // One line at a time: the whole text would be a second copy of every run (88 MiB
         // peak instead of 63 MiB on the 512 MiB prose corpus).
