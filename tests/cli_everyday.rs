@@ -644,3 +644,111 @@ fn report_wraps_to_columns_and_summary_is_compact() {
     assert_eq!(lines, issues, "one line per issue");
     assert!(s.lines().count() < full.lines().count() / 3);
 }
+
+#[test]
+fn since_says_how_many_runs_it_left_out_in_every_format() {
+    let all = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    let total = all["runs"].as_array().unwrap().len();
+    assert!(all["scanned"].get("left_out_by_since").is_none());
+    // A `--since` that keeps some runs and leaves out the older ones.
+    let since = "2026-11-21T14:30:00.000Z";
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+        "--since",
+        since,
+    ]);
+    let kept = doc["runs"].as_array().unwrap().len();
+    assert!(kept > 0 && kept < total, "kept {kept} of {total}");
+    assert_eq!(doc["scanned"]["left_out_by_since"], (total - kept) as u64);
+    let human = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--since",
+            since,
+        ])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout).into_owned();
+    let n = total - kept;
+    assert!(
+        human.contains(&format!(
+            "({n} older run{} left out by --since)",
+            if n == 1 { "" } else { "s" }
+        )),
+        "{human}"
+    );
+    let nd = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--since",
+            since,
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .unwrap();
+    let last: Value =
+        serde_json::from_str(String::from_utf8_lossy(&nd.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["scanned"]["left_out_by_since"], n as u64);
+}
+
+#[test]
+fn history_import_takes_the_run_lines_of_a_typed_ndjson_stream() {
+    let t = tempfile::tempdir().unwrap();
+    let nd = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--format",
+            "ndjson",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&nd.stdout).into_owned();
+    let runs = text
+        .lines()
+        .filter(|l| l.starts_with(r#"{"type":"run""#))
+        .count();
+    assert!(runs > 0 && runs < text.lines().count(), "{text}");
+    let file = t.path().join("scan.ndjson");
+    std::fs::write(&file, &text).unwrap();
+    let out = triage()
+        .env_remove("TRIAGE_DB")
+        .arg("--db")
+        .arg(t.path().join("h.db"))
+        .args(["history", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.starts_with(&format!("imported {runs} runs ({runs} new")),
+        "{said}"
+    );
+}

@@ -44,6 +44,9 @@ pub struct ScannedDoc {
     pub bytes: u64,
     /// Workspaces.
     pub workspaces: u64,
+    /// Runs older than `--since`, left out of the document (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out_by_since: Option<u64>,
 }
 
 /// `workspace`.
@@ -239,6 +242,8 @@ pub fn document<'a>(res: &'a ScanResult, rules: &RuleSet, generated_at: Millis) 
             files: res.scanned.files,
             bytes: res.scanned.bytes,
             workspaces: res.scanned.workspaces,
+            left_out_by_since: (res.scanned.left_out_by_since > 0)
+                .then_some(res.scanned.left_out_by_since),
         },
         warnings: res.warnings.clone(),
         runs: RunsDoc(&res.runs),

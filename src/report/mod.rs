@@ -8,6 +8,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod mdsafe;
+pub mod ndjson;
 pub mod out;
 pub mod rules;
 pub mod style;
@@ -27,7 +28,7 @@ pub enum Format {
     Human(style::Style),
     /// The JSON document with its published schema.
     Json,
-    /// One JSON run per line.
+    /// One JSON object per line, each with a `type`: `run`, `cluster`, `warning`, `summary`.
     Ndjson,
     /// The Markdown issue body.
     Markdown,
@@ -80,13 +81,7 @@ pub fn scan_result(
         Format::Json => out.json(&json::document(res, rules, timefmt::now_millis())),
         // One line at a time: the whole text would be a second copy of every run (88 MiB
         // peak instead of 63 MiB on the 512 MiB prose corpus).
-        Format::Ndjson => out.stream(|w| {
-            for r in &res.runs {
-                serde_json::to_writer(&mut *w, &json::run_doc(r)).map_err(std::io::Error::from)?;
-                w.write_all(b"\n")?;
-            }
-            Ok(())
-        }),
+        Format::Ndjson => out.stream(|w| ndjson::write(w, res, rules, timefmt::now_millis())),
         Format::Markdown => {
             let opts = markdown::Options {
                 environment: None,
