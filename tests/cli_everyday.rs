@@ -752,3 +752,35 @@ fn history_import_takes_the_run_lines_of_a_typed_ndjson_stream() {
         "{said}"
     );
 }
+
+#[test]
+fn titles_keep_the_punctuation_around_urls() {
+    let t = tempfile::tempdir().unwrap();
+    let jobs = t
+        .path()
+        .join("state")
+        .join("ws-0123456789abcdef")
+        .join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let rec = serde_json::json!({
+        "id": "task-url00001-abc001", "kind": "task", "status": "failed", "phase": "failed",
+        "createdAt": "2026-11-21T14:10:00.000Z",
+        "errorMessage": "Codex error: upstream answered 502 (see https://status.example.com/incidents/42), retry; details at <https://example.com/a?b=1>.",
+    });
+    std::fs::write(jobs.join("task-url00001-abc001.json"), rec.to_string()).unwrap();
+    let p = t.path().to_str().unwrap();
+    let out = triage()
+        .args(["export", p, "--title-only", "--no-redact", "--no-progress"])
+        .output()
+        .unwrap();
+    let title = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        title.contains("(see <url>), retry; details at <url>."),
+        "the URL is masked, the sentence around it kept: {title}"
+    );
+    let scan = triage()
+        .args(["scan", p, "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&scan.stdout).contains("(see <url>), retry;"));
+}
