@@ -1,12 +1,13 @@
-//! `triage explain JOB`: finds one run and prints its timeline (rendered by
+//! `triage explain JOB`: finds one run (an id, a prefix, `WORKSPACE/ID` or a job file's
+//! path: `select.rs`) and prints its timeline (rendered by
 //! `report::timeline`). Each entry with its time and the gap since the
 //! previous one, blocks folded to their first line (unfolded with `-v`), the lines that
 //! proved a signature marked, then where the run stopped, its outcome and why.
 
 use crate::report::timeline::render;
 use crate::rules::RuleSet;
-use crate::run::Run;
 use crate::scan::{self, ScanOptions};
+use crate::select::{self, NoSingleRun};
 use crate::term_safe;
 
 /// Finds the run and prints its timeline; returns the exit code.
@@ -20,15 +21,9 @@ pub fn explain(
     for w in &res.warnings {
         eprintln!("triage: warning: {}", term_safe::line(&w.to_string()));
     }
-    let exact: Vec<&Run> = res.runs.iter().filter(|r| r.id == job).collect();
-    let found: Vec<&Run> = if exact.is_empty() {
-        res.runs.iter().filter(|r| r.id.starts_with(job)).collect()
-    } else {
-        exact
-    };
-    let run = match found.as_slice() {
-        [r] => *r,
-        [] => {
+    let run = match select::pick(&res.runs, job) {
+        Ok(r) => r,
+        Err(NoSingleRun::None) => {
             eprintln!(
                 "triage: no run `{}` among {} runs scanned",
                 term_safe::line(job),
@@ -36,19 +31,19 @@ pub fn explain(
             );
             return Ok(2);
         }
-        many => {
+        Err(NoSingleRun::Ambiguous(many)) => {
             eprintln!(
-                "triage: `{}` matches {} runs: {}",
+                "triage: `{}` matches {} runs; name one as WORKSPACE/ID or by its file:",
                 term_safe::line(job),
-                many.len(),
-                term_safe::line(
-                    &many
-                        .iter()
-                        .map(|r| r.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                many.len()
             );
+            for r in many {
+                eprintln!(
+                    "  {}  {}",
+                    term_safe::line(&select::qualified(r)),
+                    term_safe::line(select::file_of(r).unwrap_or("(index entry only)"))
+                );
+            }
             return Ok(2);
         }
     };

@@ -64,6 +64,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod select;
 pub mod term_safe;
 pub mod testjob;
 pub mod timefmt;

@@ -784,3 +784,80 @@ fn titles_keep_the_punctuation_around_urls() {
         .unwrap();
     assert!(String::from_utf8_lossy(&scan.stdout).contains("(see <url>), retry;"));
 }
+
+/// The same job copied into two workspaces: `explain ID` lists both with their files;
+/// `WORKSPACE/ID` and the job file's path pick one.
+#[test]
+fn explain_tells_apart_the_same_id_in_two_workspaces() {
+    let Some(src) = corpus("plugin-generated/task-foreground-success") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let ws = src.join("state").join("demo-app-70de7e731d0d286f");
+    let id = "task-mwxksmlm-qslgco";
+    for dir in ["demo-app-70de7e731d0d286f", "other-app-1111222233334444"] {
+        let to = t.path().join("state").join(dir).join("jobs");
+        std::fs::create_dir_all(&to).unwrap();
+        for ext in ["json", "log"] {
+            std::fs::copy(
+                ws.join("jobs").join(format!("{id}.{ext}")),
+                to.join(format!("{id}.{ext}")),
+            )
+            .unwrap();
+        }
+    }
+    let p = t.path().to_str().unwrap();
+    let out = triage()
+        .args(["explain", id, p, "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("matches 2 runs"), "{err}");
+    assert!(
+        err.contains(&format!("demo-app/{id}")) && err.contains(&format!("other-app/{id}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("other-app-1111222233334444/jobs/"),
+        "candidates show their files: {err}"
+    );
+    for sel in [
+        format!("other-app/{id}"),
+        format!("other-app/{}", &id[..10]),
+        format!("1111222233334444/{id}"),
+    ] {
+        let out = triage()
+            .args(["explain", &sel, p, "--no-progress"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+    }
+    // A job file's path, with no PATH: that file is read.
+    let file = t
+        .path()
+        .join("state/other-app-1111222233334444/jobs")
+        .join(format!("{id}.json"));
+    let out = triage()
+        .args(["explain"])
+        .arg(&file)
+        .arg("--no-progress")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+    let out = triage()
+        .args(["explain", "nope/task-x", p, "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -37,7 +37,13 @@ pub(crate) fn scan(ra: &RuleArgs, color: ColorWhen, a: ScanCmd) -> CmdResult {
 /// `triage explain`.
 pub(crate) fn explain(ra: &RuleArgs, a: ExplainCmd) -> CmdResult {
     let rules = resolve::rules(ra, &[])?;
-    let opts = resolve::scan_options(&a.paths, &a.scan)?;
+    // `explain path/to/jobs/<id>.json` reads that file (and its log) when no PATH is given.
+    let paths = if a.paths.is_empty() && Path::new(&a.job).is_file() {
+        vec![PathBuf::from(&a.job)]
+    } else {
+        a.paths.clone()
+    };
+    let opts = resolve::scan_options(&paths, &a.scan)?;
     Ok(crate::explain::explain(&a.job, &opts, &rules, a.verbose)?)
 }
 
