@@ -7,7 +7,6 @@ use crate::doctor;
 use crate::history;
 use crate::redact::Redactor;
 use crate::report::{self, out::Output};
-use crate::rules::RuleSet;
 use crate::scan::ScanResult;
 use anyhow::Context;
 use std::collections::HashSet;
@@ -36,34 +35,20 @@ pub(crate) fn export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> CmdResul
             report::scan_result(&res, &rules, report::Format::Json, redactor.as_ref(), &out)?
         }
         ExportFormat::Markdown => {
-            out.text(&markdown(&res, &rules, a.home, redactor.as_ref())?)?;
+            // The environment is this machine's (or --home's), as `triage doctor` sees it
+            // without running programs; redacted like everything else.
+            let facts = doctor::gather(&doctor::Inputs::from_env(a.home, false)?, &rules);
+            let facts = match &redactor {
+                Some(r) => facts.redacted(r),
+                None => Some(facts),
+            };
+            let format = report::Format::Markdown {
+                environment: facts.as_ref(),
+            };
+            report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
         }
     }
     Ok(EXIT_OK)
-}
-
-/// The Markdown issue body. The environment is this machine's (or `--home`'s), as `triage
-/// doctor` sees it without running programs; redacted like everything else.
-fn markdown(
-    res: &ScanResult,
-    rules: &RuleSet,
-    home: Option<PathBuf>,
-    redactor: Option<&Redactor>,
-) -> Result<String, Exit> {
-    let facts = doctor::gather(&doctor::Inputs::from_env(home, false)?, rules);
-    let facts = match redactor {
-        Some(r) => facts.redacted(r),
-        None => Some(facts),
-    };
-    // Redaction happens once, on the model, before anything is escaped.
-    let prep = report::Prepared::new(res, redactor);
-    let md = report::markdown::Options {
-        environment: facts.as_ref(),
-        redactor: prep.redactor(),
-    };
-    // The renderer reads log excerpts back from the recorded paths, so it takes the
-    // recorded model and redacts every string itself (with the learned user names).
-    Ok(report::markdown::render(res, rules, md))
 }
 
 /// `triage export --history`: the tracker export from the store, not from a scan.

@@ -92,15 +92,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Renders the report, plain (as for a file or pipe).
-pub fn render(res: &ScanResult) -> String {
-    render_styled(res, &Style::default())
-}
-
 /// Renders the report with `style`'s colour, width and form. Record text is escaped field
 /// by field ([`term_safe::line`]), so the only escape sequences in the result are the
 /// style's own colours.
-pub fn render_styled(res: &ScanResult, style: &Style) -> String {
+pub fn render(res: &ScanResult, style: &Style) -> String {
     let mut o = String::new();
     summary_line(&mut o, res);
     clusters(&mut o, res, style);

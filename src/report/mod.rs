@@ -22,16 +22,19 @@ use crate::timefmt;
 use out::Output;
 
 /// The formats a scan result renders to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+#[derive(Debug, Clone, Copy)]
+pub enum Format<'a> {
     /// The terminal summary, in a [`style::Style`] (colour, width, compact).
     Human(style::Style),
     /// The JSON document with its published schema.
     Json,
     /// One JSON object per line, each with a `type`: `run`, `cluster`, `warning`, `summary`.
     Ndjson,
-    /// The Markdown issue body.
-    Markdown,
+    /// The Markdown issue body, with this machine's setup for its Environment section.
+    Markdown {
+        /// `triage doctor`'s facts (already redacted when the report is).
+        environment: Option<&'a crate::doctor::Facts>,
+    },
 }
 
 /// `res` redacted on the model when a redactor is given ([`crate::redact::model`]), so every
@@ -66,7 +69,7 @@ impl<'a> Prepared<'a> {
 pub fn scan_result(
     res: &ScanResult,
     rules: &RuleSet,
-    format: Format,
+    format: Format<'_>,
     redactor: Option<&Redactor>,
     out: &Output,
 ) -> anyhow::Result<()> {
@@ -77,14 +80,14 @@ pub fn scan_result(
     match format {
         // Record text reaches the terminal: the renderer escapes its control characters
         // field by field, so the style's colours are the only escape sequences.
-        Format::Human(style) => out.text(&human::render_styled(res, &style)),
+        Format::Human(style) => out.text(&human::render(res, &style)),
         Format::Json => out.json(&json::document(res, rules, timefmt::now_millis())),
         // One line at a time: the whole text would be a second copy of every run (88 MiB
         // peak instead of 63 MiB on the 512 MiB prose corpus).
         Format::Ndjson => out.stream(|w| ndjson::write(w, res, rules, timefmt::now_millis())),
-        Format::Markdown => {
+        Format::Markdown { environment } => {
             let opts = markdown::Options {
-                environment: None,
+                environment,
                 redactor: prep.redactor(),
             };
             // Markdown reads log excerpts back from the recorded paths, so it renders the
