@@ -1151,7 +1151,7 @@ fn rules_command(ra: &RuleArgs, cmd: RulesCommand) -> anyhow::Result<i32> {
                     dirs
                 },
             };
-            match RuleSet::load(&src) {
+            match RuleSet::load_checked(&src) {
                 Ok(set) => {
                     for l in &set.lint {
                         eprintln!("triage: lint: {l}");

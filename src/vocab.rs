@@ -274,3 +274,81 @@ impl Platform {
         }
     }
 }
+
+/// A word of the vocabulary with a fixed set of known spellings, so a rule file naming an
+/// unknown value is refused when it is loaded (see `rules::state`).
+pub trait Word: Sized + Clone + 'static {
+    /// Every value a rule may name, in documentation order.
+    const KNOWN: &'static [Self];
+
+    /// The spelling used in rule files, records and reports.
+    fn word(&self) -> &str;
+
+    /// The known value spelt `s`, if any.
+    fn known(s: &str) -> Option<Self> {
+        Self::KNOWN.iter().find(|w| w.word() == s).cloned()
+    }
+
+    /// The known spellings, comma-separated (for error messages).
+    fn known_list() -> String {
+        let words: Vec<&str> = Self::KNOWN.iter().map(|w| w.word()).collect();
+        words.join(", ")
+    }
+}
+
+impl Word for Status {
+    const KNOWN: &'static [Status] = &[
+        Status::Queued,
+        Status::Running,
+        Status::Completed,
+        Status::Failed,
+        Status::Cancelled,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for Kind {
+    const KNOWN: &'static [Kind] = &[Kind::Task, Kind::Review, Kind::AdversarialReview];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for Outcome {
+    const KNOWN: &'static [Outcome] = &[
+        Outcome::Ok,
+        Outcome::Failed,
+        Outcome::Cancelled,
+        Outcome::Stalled,
+        Outcome::InProgress,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for StateRoot {
+    const KNOWN: &'static [StateRoot] = &[
+        StateRoot::PluginData,
+        StateRoot::TmpFallback,
+        StateRoot::PerRun,
+        StateRoot::Other,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for Platform {
+    const KNOWN: &'static [Platform] = &[
+        Platform::Windows,
+        Platform::Macos,
+        Platform::Linux,
+        Platform::Wsl,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}

@@ -7,12 +7,13 @@ use super::adapter::{Captured, FindingData, RunData};
 use crate::timefmt::Millis;
 use anyhow::{Context, bail};
 use rusqlite::{
-    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+    Connection, OpenFlags, OptionalExtension, ToSql, Transaction, TransactionBehavior, params,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// `PRAGMA application_id` of a triage store ("TRIG").
@@ -649,6 +650,90 @@ fn content_hash(data: &str, findings: &str) -> String {
         .collect()
 }
 
+/// The columns of `runs` that hold a run's own fields, written alike by an insert and an
+/// update (the identity columns, the seen times, the origin and the data are apart).
+const FIELD_COLUMNS: [&str; 12] = [
+    "workspace_slug",
+    "workspace_hash",
+    "workspace_root",
+    "kind",
+    "status",
+    "outcome",
+    "plugin_version",
+    "cli_version",
+    "platform",
+    "source_index",
+    "source_record",
+    "source_log",
+];
+
+/// The values of [`FIELD_COLUMNS`] for one run, in their order.
+fn field_values<'a>(d: &'a RunData, outcome: &'a String) -> [&'a dyn ToSql; 12] {
+    [
+        &d.workspace.slug,
+        &d.workspace.hash,
+        &d.workspace.root,
+        &d.kind,
+        &d.status,
+        outcome,
+        &d.plugin_version,
+        &d.cli_version,
+        &d.platform,
+        &d.source.index,
+        &d.source.record,
+        &d.source.log,
+    ]
+}
+
+/// `INSERT INTO runs`: identity, state dir, job id, created at, the field columns, first
+/// seen, last seen, gone at, origin, content hash, data.
+static INSERT_RUN: LazyLock<String> = LazyLock::new(|| {
+    let columns = FIELD_COLUMNS.join(", ");
+    let n = FIELD_COLUMNS.len() + 10;
+    let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO runs (identity, state_dir, job_id, created_at, {columns}, first_seen, \
+         last_seen, gone_at, origin, content_hash, data) VALUES ({})",
+        marks.join(",")
+    )
+});
+
+/// `UPDATE runs` of row `?1`: the field columns, then first seen (kept if earlier), last
+/// seen (kept if later), gone at, content hash, data.
+static UPDATE_RUN: LazyLock<String> = LazyLock::new(|| {
+    let n = FIELD_COLUMNS.len();
+    let set: Vec<String> = FIELD_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c}=?{}", i + 2))
+        .collect();
+    format!(
+        "UPDATE runs SET {}, first_seen=min(first_seen, ?{}), last_seen=max(last_seen, ?{}), \
+         gone_at=?{}, content_hash=?{}, data=?{} WHERE id = ?1",
+        set.join(", "),
+        n + 2,
+        n + 3,
+        n + 4,
+        n + 5,
+        n + 6
+    )
+});
+
+/// One run as it is about to be written.
+struct Upsert<'a> {
+    c: &'a Captured,
+    dir: String,
+    ident: String,
+    data: String,
+    hash: String,
+    outcome: String,
+    seen_first: Millis,
+    seen_last: Millis,
+}
+
+/// What the store holds of a run: row id, content hash, status, outcome, gone at, last seen.
+type StoredState = (i64, String, Option<String>, String, Option<Millis>, Millis);
+
 /// Inserts or updates one run. `seen_first`/`seen_last` are the capture time for a capture,
 /// the exported times for an import; `gone` is only given by imports.
 fn upsert(
@@ -664,115 +749,102 @@ fn upsert(
     let ident = identity(&dir, d);
     let data = serde_json::to_string(d).unwrap_or_default();
     let fjson = serde_json::to_string(&c.findings).unwrap_or_default();
-    let hash = content_hash(&data, &fjson);
-    let outcome = d.outcome.clone().unwrap_or_else(|| "in-progress".into());
-    let existing = tx
-        .prepare_cached(
-            "SELECT id, content_hash, status, outcome, gone_at, last_seen FROM runs WHERE identity = ?1",
-        )?
-        .query_row(params![ident], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })
-        .optional()?;
-    let gone_value = gone.flatten();
-    let row = match existing {
-        None => {
-            tx.prepare_cached(
-                "INSERT INTO runs (identity, state_dir, job_id, created_at, workspace_slug,
-                   workspace_hash, workspace_root, kind, status, outcome, plugin_version,
-                   cli_version, platform, source_index, source_record, source_log, first_seen,
-                   last_seen, gone_at, origin, content_hash, data)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
-            )?
-            .execute(params![
-                ident,
-                dir,
-                d.id,
-                d.created_ms(),
-                d.workspace.slug,
-                d.workspace.hash,
-                d.workspace.root,
-                d.kind,
-                d.status,
-                outcome,
-                d.plugin_version,
-                d.cli_version,
-                d.platform,
-                d.source.index,
-                d.source.record,
-                d.source.log,
-                seen_first,
-                seen_last,
-                gone_value,
-                origin,
-                hash,
-                data
-            ])?;
-            let row = tx.last_insert_rowid();
-            write_findings(tx, row, &c.findings)?;
-            add_transition(tx, row, seen_first, d.status.as_deref(), &outcome)?;
-            if let Some(g) = gone_value {
-                add_transition(tx, row, g, Some("gone"), &outcome)?;
-            }
-            return Ok(Change::New);
-        }
-        Some(r) => r,
+    let u = Upsert {
+        c,
+        hash: content_hash(&data, &fjson),
+        outcome: d.outcome.clone().unwrap_or_else(|| "in-progress".into()),
+        dir,
+        ident,
+        data,
+        seen_first,
+        seen_last,
     };
-    let (id, old_hash, old_status, old_outcome, old_gone, old_last) = row;
+    match stored_state(tx, &u.ident)? {
+        None => insert_run(tx, &u, gone.flatten(), origin).map(|()| Change::New),
+        Some(old) => update_run(tx, &u, old, gone),
+    }
+}
+
+fn stored_state(tx: &Transaction<'_>, ident: &str) -> rusqlite::Result<Option<StoredState>> {
+    tx.prepare_cached(
+        "SELECT id, content_hash, status, outcome, gone_at, last_seen FROM runs WHERE identity = ?1",
+    )?
+    .query_row(params![ident], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ))
+    })
+    .optional()
+}
+
+fn insert_run(
+    tx: &Transaction<'_>,
+    u: &Upsert<'_>,
+    gone: Option<Millis>,
+    origin: &str,
+) -> rusqlite::Result<()> {
+    let d = &u.c.data;
+    let created = d.created_ms();
+    let head: [&dyn ToSql; 4] = [&u.ident, &u.dir, &d.id, &created];
+    let tail: [&dyn ToSql; 6] = [
+        &u.seen_first,
+        &u.seen_last,
+        &gone,
+        &origin,
+        &u.hash,
+        &u.data,
+    ];
+    let fields = field_values(d, &u.outcome);
+    let values: Vec<&dyn ToSql> = head.into_iter().chain(fields).chain(tail).collect();
+    tx.prepare_cached(&INSERT_RUN)?.execute(values.as_slice())?;
+    let row = tx.last_insert_rowid();
+    write_findings(tx, row, &u.c.findings)?;
+    add_transition(tx, row, u.seen_first, d.status.as_deref(), &u.outcome)?;
+    if let Some(g) = gone {
+        add_transition(tx, row, g, Some("gone"), &u.outcome)?;
+    }
+    Ok(())
+}
+
+fn update_run(
+    tx: &Transaction<'_>,
+    u: &Upsert<'_>,
+    old: StoredState,
+    gone: Option<Option<Millis>>,
+) -> rusqlite::Result<Change> {
+    let (id, old_hash, old_status, old_outcome, old_gone, old_last) = old;
     // An import older than what the store holds changes nothing but first_seen.
-    if gone.is_some() && seen_last <= old_last {
+    if gone.is_some() && u.seen_last <= old_last {
         tx.prepare_cached("UPDATE runs SET first_seen = min(first_seen, ?2) WHERE id = ?1")?
-            .execute(params![id, seen_first])?;
+            .execute(params![id, u.seen_first])?;
         return Ok(Change::Same);
     }
     let new_gone = gone.unwrap_or_default();
-    if old_hash == hash && old_gone == new_gone {
+    if old_hash == u.hash && old_gone == new_gone {
         tx.prepare_cached("UPDATE runs SET last_seen = max(last_seen, ?2) WHERE id = ?1")?
-            .execute(params![id, seen_last])?;
+            .execute(params![id, u.seen_last])?;
         return Ok(Change::Same);
     }
-    tx.prepare_cached(
-        "UPDATE runs SET workspace_slug=?2, workspace_hash=?3, workspace_root=?4, kind=?5,
-           status=?6, outcome=?7, plugin_version=?8, cli_version=?9, platform=?10,
-           source_index=?11, source_record=?12, source_log=?13, first_seen=min(first_seen, ?14),
-           last_seen=max(last_seen, ?15), gone_at=?16, content_hash=?17, data=?18
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        d.workspace.slug,
-        d.workspace.hash,
-        d.workspace.root,
-        d.kind,
-        d.status,
-        outcome,
-        d.plugin_version,
-        d.cli_version,
-        d.platform,
-        d.source.index,
-        d.source.record,
-        d.source.log,
-        seen_first,
-        seen_last,
-        new_gone,
-        hash,
-        data
-    ])?;
+    let d = &u.c.data;
+    let tail: [&dyn ToSql; 5] = [&u.seen_first, &u.seen_last, &new_gone, &u.hash, &u.data];
+    let values: Vec<&dyn ToSql> = std::iter::once(&id as &dyn ToSql)
+        .chain(field_values(d, &u.outcome))
+        .chain(tail)
+        .collect();
+    tx.prepare_cached(&UPDATE_RUN)?.execute(values.as_slice())?;
     tx.prepare_cached("DELETE FROM findings WHERE run = ?1")?
         .execute(params![id])?;
-    write_findings(tx, id, &c.findings)?;
-    if old_status != d.status || old_outcome != outcome || old_gone.is_some() {
-        add_transition(tx, id, seen_last, d.status.as_deref(), &outcome)?;
+    write_findings(tx, id, &u.c.findings)?;
+    if old_status != d.status || old_outcome != u.outcome || old_gone.is_some() {
+        add_transition(tx, id, u.seen_last, d.status.as_deref(), &u.outcome)?;
     }
     if let (Some(g), None) = (new_gone, old_gone) {
-        add_transition(tx, id, g, Some("gone"), &outcome)?;
+        add_transition(tx, id, g, Some("gone"), &u.outcome)?;
     }
     Ok(Change::Changed)
 }
