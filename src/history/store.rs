@@ -668,7 +668,7 @@ const FIELD_COLUMNS: [&str; 12] = [
 ];
 
 /// The values of [`FIELD_COLUMNS`] for one run, in their order.
-fn field_values<'a>(d: &'a RunData, outcome: &'a String) -> [&'a dyn ToSql; 12] {
+fn field_values<'a>(d: &'a RunData, outcome: &'a dyn ToSql) -> [&'a dyn ToSql; 12] {
     [
         &d.workspace.slug,
         &d.workspace.hash,

@@ -269,10 +269,12 @@ fn compile_patterns(
                 continue;
             }
         };
-        if let Err(e) = check_regexes
-            .then(|| matcher::check_regex(&regex, p.case_insensitive))
-            .unwrap_or(Ok(()))
-        {
+        let checked = if check_regexes {
+            matcher::check_regex(&regex, p.case_insensitive)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = checked {
             err(format!(
                 "match.patterns.{pname}: invalid regex: {}",
                 e.lines().last().unwrap_or(&e)
