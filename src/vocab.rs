@@ -352,3 +352,40 @@ impl Word for Platform {
         self.as_str()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_spelling<T: Serialize>(v: &T) -> String {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|j| j.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    fn check<T: Word + Serialize + for<'de> Deserialize<'de>>() {
+        for w in T::KNOWN {
+            // A rule file, a record and a report must spell a word alike.
+            assert_eq!(serde_spelling(w), w.word());
+            assert_eq!(
+                T::known(w.word()).map(|k| k.word().to_string()),
+                Some(w.word().into())
+            );
+        }
+        assert!(T::known("no-such-word").is_none());
+    }
+
+    #[test]
+    fn known_words_are_spelt_as_serde_spells_them() {
+        check::<Status>();
+        check::<Kind>();
+        check::<Outcome>();
+        check::<StateRoot>();
+        check::<Platform>();
+        assert_eq!(
+            Status::known_list(),
+            "queued, running, completed, failed, cancelled"
+        );
+    }
+}
