@@ -1,7 +1,7 @@
 //! The rule library: TOML files (one signature each) loaded, validated and compiled into one
 //! [`matcher::Matcher`]. Built-in rules are embedded at build time; `--rules DIR` adds more.
 //!
-//! The stages: [`load`] reads the files, [`model`] is their schema (with [`state`], the
+//! The stages: [`load`](mod@load) reads the files, [`model`] is their schema (with [`state`], the
 //! structural conditions, each fact written once), [`validate`] checks identity fields,
 //! [`compile`] builds the [`RuleSet`] (conditions parsed by [`condition`]), [`selftest`] runs
 //! the rules' own tests through a harness the pipeline provides. The engine reads no records.

@@ -1,7 +1,7 @@
 //! Structural conditions of a rule (`[match.states.NAME]` and `[when]`): facts of a run that
 //! every key given must match, such as `status = ["running"]` or `completed_at = "absent"`.
 //!
-//! **Every fact is written once**, in the [`facts!`] table at the bottom of this file: one
+//! **Every fact is written once**, in the `facts!` table at the bottom of this file: one
 //! line names the rule-file key, the typed condition a rule writes there and the fact of a
 //! run it is checked against. From that line come the field of [`State`] (what a rule file
 //! may say, deserialized into the real vocabulary types, so an unknown value is a load error
