@@ -30,7 +30,7 @@
 //! | to change | touch |
 //! |---|---|
 //! | a signature | `rules/<family>/<id>.toml` (and its `[[tests]]`) |
-//! | a structural rule condition (a state key) | `rules::model::StateSpec`, `rules::RunFacts` + `State::holds`, and the reader of the fact (`classify::facts`, `read::ExtraFacts`) |
+//! | a structural rule condition (a state key) | one line of the `facts!` table in `src/rules/state.rs`, and the reader of the fact (`classify::facts`, `read::ExtraFacts`) |
 //! | how an outcome is decided | `src/outcome.rs` ([`outcome::decide`]) |
 //! | what the log grammar recognises | `src/log.rs` |
 //! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |

@@ -92,7 +92,7 @@ fn validate(ra: &RuleArgs, dirs: Vec<PathBuf>) -> CmdResult {
             dirs
         },
     };
-    let set = rules::RuleSet::load(&src).map_err(Exit::InvalidRules)?;
+    let set = rules::RuleSet::load_checked(&src).map_err(Exit::InvalidRules)?;
     for l in &set.lint {
         eprintln!("triage: lint: {l}");
     }

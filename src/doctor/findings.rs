@@ -127,7 +127,7 @@ pub(super) fn exposure(f: &Facts, rules: &RuleSet) -> (Vec<Exposure>, usize) {
         let mut because = Vec::new();
         let mut named = false;
         if !file.platforms.is_empty() {
-            if !file.platforms.iter().any(|p| p == &f.os.platform) {
+            if !file.platforms.iter().any(|p| p.as_str() == f.os.platform) {
                 not_exposed += 1;
                 continue;
             }

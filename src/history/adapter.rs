@@ -228,7 +228,7 @@ pub struct CaptureScan {
 pub fn scan_for_capture(opts: &ScanOptions, rules: &RuleSet) -> CaptureScan {
     let mut opts = opts.clone();
     opts.progress = false;
-    let res = scan::scan(&opts, rules);
+    let res = scan::read_runs(&opts, rules);
     let runs = res
         .runs
         .iter()
