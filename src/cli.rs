@@ -965,8 +965,16 @@ fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
+    // A `--rules DIR` may extend the product-context vocabulary (`DIR/_vocab/context.toml`).
+    let vocab = match matchtext::context::Vocabulary::with_dirs(&ra.rules) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("triage: {e}");
+            return Ok(EXIT_USAGE);
+        }
+    };
     let text = read_input(file.as_deref())?;
-    let matches = matchtext::classify_text(&text, &rules);
+    let matches = matchtext::classify_with(&text, &rules, &vocab, true);
     match format {
         TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
         // Input text reaches the terminal: control characters are shown escaped.
