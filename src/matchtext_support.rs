@@ -357,6 +357,25 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_comparison_cue_drops_only_its_own_sentence() {
+        let para = [
+            "the companion never exits, and the job record stays at",
+            "`status: \"running\"` with `pid: null`. Distinct from #391 (Codex drops",
+            "terminal events): here an error arrives and is discarded.",
+        ];
+        // line 2 still carries the report's sentence; line 3 is only the comparison
+        assert_eq!(mention_lines(&para), vec![false, false, true]);
+        assert_eq!(
+            mention_lines(&["This is similar to #57, the same Initializing hang."]),
+            vec![true]
+        );
+        assert_eq!(
+            mention_lines(&["Codex hangs at Initializing.", "See also #57."]),
+            vec![false, true]
+        );
+    }
+
     fn roles(text: &str) -> Vec<LineRole> {
         analyse(text)
     }
