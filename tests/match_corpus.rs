@@ -224,10 +224,10 @@ fn issue_corpus_micro_f1_and_negatives() {
         let refs: Vec<&Case> = extra.iter().collect();
         print("extra set", &score(&refs, &rules, detail == "extra"), false);
     }
-    // Issue #11 targets micro-F1 >= 0.92 on all threads. Not reached yet (0.889 when this
-    // was written, 0.898 development / 0.864 held-out): the assertion is the regression floor
-    // of what holds, to be raised when the target is met. Negatives: the target (<= 1) holds.
-    const MICRO_F1_FLOOR: f64 = 0.88;
+    // Issue #11's target: micro-F1 >= 0.92 on all threads, at most 1 of 14 negatives flagged.
+    // When last measured: all 0.921, development 0.938, held-out 0.876 (the held-out part is
+    // scored, never tuned on). The margin over the target is one label: a regression shows.
+    const MICRO_F1_FLOOR: f64 = 0.92;
     assert!(
         sa.micro.f1() >= MICRO_F1_FLOOR,
         "micro-F1 {:.3} on corpus/issues is below the floor {MICRO_F1_FLOOR}",
