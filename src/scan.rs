@@ -103,6 +103,7 @@ impl ScanOptions {
             check_pids: self.check_pids,
             codex_sessions: self.codex_sessions.as_deref(),
             redactor: self.redactor.as_ref(),
+            scan_roots: &self.paths,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The commands on text and on this machine: `triage match`, `triage mine`, `triage doctor`.
 
 use super::args::{DoctorCmd, MatchCmd, MineCmd, RuleArgs, TextFormat};
-use super::{CmdResult, EXIT_NO_MATCH, EXIT_OK, resolve};
+use super::{CmdResult, EXIT_NO_MATCH, EXIT_OK, Exit, resolve};
 use crate::doctor;
 use crate::matchtext;
 use crate::redact::Redactor;
@@ -13,8 +13,11 @@ use std::path::Path;
 /// `triage match`.
 pub(crate) fn match_text(ra: &RuleArgs, a: MatchCmd) -> CmdResult {
     let rules = resolve::rules(ra, &[])?;
+    // A `--rules DIR` may extend the product-context vocabulary (`DIR/_vocab/context.toml`).
+    let vocab = matchtext::context::Vocabulary::with_dirs(&ra.rules)
+        .map_err(|e| Exit::Refused(e.to_string()))?;
     let text = read_input(a.file.as_deref())?;
-    let matches = matchtext::classify_text(&text, &rules);
+    let matches = matchtext::classify_with(&text, &rules, &vocab, true);
     match a.format {
         TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
         // Input text reaches the terminal: control characters are shown escaped.
