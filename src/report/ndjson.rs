@@ -53,13 +53,12 @@ pub fn write(
     for warning in &res.warnings {
         line(w, "warning", warning)?;
     }
-    let doc = json::document(res, rules, generated_at);
     let summary = Summary {
         schema_version: SCHEMA_VERSION,
-        tool: doc.tool,
-        ruleset: doc.ruleset,
+        tool: json::tool(),
+        ruleset: json::ruleset(rules),
         generated_at: format_iso(generated_at),
-        scanned: doc.scanned,
+        scanned: json::scanned(res),
         runs: res.runs.len(),
         clusters: res.clusters.len(),
         warnings: res.warnings.len(),
