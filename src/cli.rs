@@ -220,6 +220,9 @@ struct ExplainCmd {
     /// Unfold blocks (assistant messages, output) instead of showing first lines.
     #[arg(short, long)]
     verbose: bool,
+    /// Redact home paths, user names and tokens.
+    #[arg(long)]
+    redact: bool,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -336,6 +339,9 @@ struct MatchCmd {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: TextFormat,
+    /// Redact home paths, user names and tokens.
+    #[arg(long)]
+    redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -655,13 +661,15 @@ fn cmd_explain(ra: &RuleArgs, a: ExplainCmd) -> anyhow::Result<i32> {
         job,
         paths,
         verbose,
+        redact,
         scan: sa,
     } = a;
     let rules = match load_rules(ra, &[]) {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let opts = scan_options(&paths, &sa)?;
+    let mut opts = scan_options(&paths, &sa)?;
+    opts.redactor = redact.then(Redactor::from_env);
     explain::explain(&job, &opts, &rules, verbose)
 }
 
@@ -960,13 +968,25 @@ fn cmd_bundle(ra: &RuleArgs, a: BundleCmd) -> anyhow::Result<i32> {
 
 /// `triage match`.
 fn cmd_match(ra: &RuleArgs, a: MatchCmd) -> anyhow::Result<i32> {
-    let MatchCmd { file, format } = a;
+    let MatchCmd {
+        file,
+        format,
+        redact,
+    } = a;
     let rules = match load_rules(ra, &[]) {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
     let text = read_input(file.as_deref())?;
     let matches = matchtext::classify_text(&text, &rules);
+    // Matched on the text as given; redacted on the result, before any rendering.
+    let matches = if redact {
+        let mut r = Redactor::from_env();
+        r.learn(&text);
+        crate::redact::model::redacted_match(&matches, &text, &r)
+    } else {
+        matches
+    };
     match format {
         TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
         // Input text reaches the terminal: control characters are shown escaped.

@@ -3,31 +3,44 @@
 //! previous one, blocks folded to their first line (unfolded with `-v`), the lines that
 //! proved a signature marked, then where the run stopped, its outcome and why.
 
-use crate::report::timeline::render;
+use crate::redact::model;
+use crate::report::timeline::{read_log, render};
 use crate::rules::RuleSet;
-use crate::run::Run;
 use crate::scan::{self, ScanOptions};
 use crate::term_safe;
 
-/// Finds the run and prints its timeline; returns the exit code.
+/// Finds the run and prints its timeline; returns the exit code. With `opts.redactor`
+/// (`--redact`) the scan redacts evidence before capping it, and the run, the warnings and
+/// the log entries are redacted on the model before the timeline is rendered.
 pub fn explain(
     job: &str,
     opts: &ScanOptions,
     rules: &RuleSet,
     verbose: bool,
 ) -> anyhow::Result<i32> {
-    let res = scan::scan(opts, rules);
+    let recorded = scan::scan(opts, rules);
+    let redacted = opts
+        .redactor
+        .as_ref()
+        .map(|base| model::redacted(&recorded, base));
+    let res = redacted.as_ref().map_or(&recorded, |(r, _)| r);
     for w in &res.warnings {
         eprintln!("triage: warning: {}", term_safe::line(&w.to_string()));
     }
-    let exact: Vec<&Run> = res.runs.iter().filter(|r| r.id == job).collect();
-    let found: Vec<&Run> = if exact.is_empty() {
-        res.runs.iter().filter(|r| r.id.starts_with(job)).collect()
+    // Looked up among the recorded ids (what the user typed); shown as redacted. The model
+    // pass keeps the order of runs.
+    let exact: Vec<usize> = (0..recorded.runs.len())
+        .filter(|&i| recorded.runs[i].id == job)
+        .collect();
+    let found: Vec<usize> = if exact.is_empty() {
+        (0..recorded.runs.len())
+            .filter(|&i| recorded.runs[i].id.starts_with(job))
+            .collect()
     } else {
         exact
     };
-    let run = match found.as_slice() {
-        [r] => *r,
+    let index = match found.as_slice() {
+        [i] => *i,
         [] => {
             eprintln!(
                 "triage: no run `{}` among {} runs scanned",
@@ -44,7 +57,7 @@ pub fn explain(
                 term_safe::line(
                     &many
                         .iter()
-                        .map(|r| r.id.as_str())
+                        .filter_map(|&i| res.runs.get(i).map(|r| r.id.as_str()))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
@@ -52,10 +65,17 @@ pub fn explain(
             return Ok(2);
         }
     };
+    let (Some(recorded_run), Some(run)) = (recorded.runs.get(index), res.runs.get(index)) else {
+        return Ok(2);
+    };
+    let mut log = read_log(recorded_run);
+    if let (Some(l), Some((_, r))) = (log.as_mut(), redacted.as_ref()) {
+        l.entries = model::redacted_entries(&l.entries, r);
+    }
     // Record text reaches the terminal: control characters are shown escaped.
     print!(
         "{}",
-        term_safe::block(&render(run, res.now, rules, verbose))
+        term_safe::block(&render(run, log.as_ref(), res.now, rules, verbose))
     );
     Ok(0)
 }

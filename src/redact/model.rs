@@ -8,7 +8,11 @@
 use std::collections::HashMap;
 
 use super::Redactor;
+use super::lines::LineRedactor;
 use crate::cluster::{Cluster, MatrixRow, RelatedRef};
+use crate::log::Entry;
+use crate::matchtext::{TextEvidence, TextMatch, TextResult, Unclassified, normalise_line};
+use crate::run::EVIDENCE_CHARS;
 use crate::run::{Finding, LineRef, Run, SharedPath, Sources, Workspace};
 use crate::scan::{ScanResult, Scanned};
 use crate::warn::Warning;
@@ -318,6 +322,115 @@ impl Pass<'_> {
                 )
                 .collect(),
         }
+    }
+}
+
+/// The entries of a log redacted by `r`, line by line in file order ([`super::lines`]): the
+/// text a timeline shows beyond the model, redacted like the model before it is rendered (and
+/// before a renderer caps it).
+pub fn redacted_entries(entries: &[Entry], r: &Redactor) -> Vec<Entry> {
+    let mut lines = LineRedactor::new(r);
+    entries
+        .iter()
+        .map(|e| {
+            let Entry {
+                line,
+                ts,
+                block,
+                text,
+                more,
+                scopes,
+            } = e;
+            Entry {
+                line: *line,
+                ts: *ts,
+                block: block.as_deref().map(|b| r.redact(b).into_owned()),
+                text: lines.line(text),
+                more: more.iter().map(|(n, t)| (*n, lines.line(t))).collect(),
+                scopes: scopes.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A `triage match` result redacted by `r`. Evidence lines are taken again from `input` (the
+/// text matched) and redacted before they are cut, so a cut cannot leave half a token.
+pub fn redacted_match(res: &TextResult, input: &str, r: &Redactor) -> TextResult {
+    let mut lr = LineRedactor::new(r);
+    let red_lines: Vec<String> = input.lines().map(|l| lr.line(l)).collect();
+    let raw_lines: Vec<&str> = input.lines().collect();
+    // The evidence text of line `n` as matchtext makes it, from the redacted line, when the
+    // recorded text is that line's (otherwise the recorded text is redacted as it is).
+    let text_of = |n: u64, recorded: &str| -> String {
+        let i = usize::try_from(n).unwrap_or(0).wrapping_sub(1);
+        match (raw_lines.get(i), red_lines.get(i)) {
+            (Some(raw), Some(red))
+                if crate::run::cap_text(normalise_line(raw), EVIDENCE_CHARS) == recorded =>
+            {
+                crate::run::cap_text(normalise_line(red), EVIDENCE_CHARS)
+            }
+            _ => r.redact(recorded).into_owned(),
+        }
+    };
+    let TextResult {
+        matches,
+        unclassified,
+        context,
+        intent,
+    } = res;
+    TextResult {
+        matches: matches
+            .iter()
+            .map(|m| {
+                let TextMatch {
+                    signature,
+                    title,
+                    score,
+                    confidence,
+                    note,
+                    severity,
+                    evidence,
+                    references,
+                    related,
+                    fix,
+                } = m;
+                TextMatch {
+                    signature: signature.clone(),
+                    // Rule data, not input text.
+                    title: title.clone(),
+                    score: *score,
+                    confidence: *confidence,
+                    note: note.clone(),
+                    severity: severity.clone(),
+                    evidence: evidence
+                        .iter()
+                        .map(|TextEvidence { line, text }| TextEvidence {
+                            line: *line,
+                            text: text_of(*line, text),
+                        })
+                        .collect(),
+                    references: references.clone(),
+                    related: related.clone(),
+                    fix: fix.clone(),
+                }
+            })
+            .collect(),
+        unclassified: unclassified.as_ref().map(
+            |Unclassified {
+                 id,
+                 fingerprint,
+                 line,
+                 text,
+             }| Unclassified {
+                // A fingerprint of the normalised line: a hash, no input text.
+                id: id.clone(),
+                fingerprint: fingerprint.clone(),
+                line: *line,
+                text: text_of(*line, text),
+            },
+        ),
+        context: context.clone(),
+        intent: *intent,
     }
 }
 
