@@ -720,11 +720,7 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
     let out = Output::from_flag(output.as_deref());
     if title_only {
         let prep = report::Prepared::new(&res, redactor.as_ref());
-        let md = report::markdown::Options {
-            environment: None,
-            redactor: prep.redactor(),
-        };
-        out.text(&format!("{}\n", report::markdown::title(prep.result(), md)))?;
+        out.text(&format!("{}\n", report::markdown::title(prep.result())))?;
         return Ok(EXIT_OK);
     }
     match format {
@@ -741,13 +737,13 @@ fn cmd_export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> anyhow::Result<
             };
             // Redaction happens once, on the model, before anything is escaped.
             let prep = report::Prepared::new(&res, redactor.as_ref());
+            // Log excerpts are read from the recorded paths and redacted before rendering too.
+            let excerpts = prep.excerpts();
             let md = report::markdown::Options {
                 environment: facts.as_ref(),
-                redactor: prep.redactor(),
+                excerpts: Some(&excerpts),
             };
-            // The renderer reads log excerpts back from the recorded paths, so it takes the
-            // recorded model and redacts every string itself (with the learned user names).
-            out.text(&report::markdown::render(&res, &rules, md))?;
+            out.text(&report::markdown::render(prep.result(), &rules, md))?;
         }
     }
     Ok(EXIT_OK)
