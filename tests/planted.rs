@@ -373,6 +373,40 @@ fn the_outcome_reason_is_redacted_before_it_is_cut() {
     assert!(reason.contains("<redacted>"), "{reason}");
 }
 
+/// The history store keeps evidence as captured: capped, not redacted (it is redacted when
+/// reported). A token across the evidence cut must not leave its first characters there.
+#[test]
+fn a_cut_in_captured_evidence_leaves_no_half_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jobs = dir
+        .path()
+        .join("state")
+        .join("ws-0123456789abcdef")
+        .join("jobs");
+    std::fs::create_dir_all(&jobs).expect("mkdir");
+    let id = "task-mwcap002-cut002";
+    let token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5");
+    // The decisive line is the error message, cut at 240 characters: inside the token.
+    let error = format!("{} {token} rest", "x".repeat(229));
+    let rec = serde_json::json!({
+        "id": id, "kind": "task", "status": "failed", "phase": "failed",
+        "createdAt": "2026-11-21T14:10:00.000Z", "errorMessage": error,
+    });
+    std::fs::write(jobs.join(format!("{id}.json")), rec.to_string()).expect("write");
+    let p = dir.path().to_str().expect("UTF-8 temp path");
+    let db = dir.path().join("h.sqlite");
+    let db = db.to_str().expect("UTF-8 temp path");
+    run_as(true, &["--db", db, "capture", p]);
+    let out = run_with(
+        true,
+        &["--db", db, "history", "--redact", "--format", "json"],
+        None,
+    );
+    let text = with_decoded(&out);
+    assert!(text.contains(&"x".repeat(229)), "{out}");
+    assert!(!text.contains("ghp_"), "half a token survives: {out}");
+}
+
 #[test]
 fn the_planted_corpus_is_what_the_script_writes() {
     let Ok(py) = which_python() else {
@@ -475,6 +509,31 @@ fn escape_sequences_in_records_never_reach_the_terminal() {
             s.contains("\\e[2J") || s.contains("\\e[31m"),
             "{args:?}: {s}"
         );
+    }
+    // The history store keeps record text as it was: `history` prints it escaped too.
+    let db = dir.path().join("history.sqlite");
+    let db = db.to_str().expect("UTF-8 temp path");
+    let out = triage()
+        .args(["--db", db, "capture", p, "--no-progress"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for redact in [false, true] {
+        let mut args = vec!["--db", db, "history"];
+        if redact {
+            args.push("--redact");
+        }
+        let out = triage().args(&args).output().expect("runs");
+        assert!(out.status.success(), "{args:?}");
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("\\e["), "{args:?}: {s}");
+        if let Some(c) = has_control(&s) {
+            panic!("{args:?} stdout holds control character {c:?}:\n{s}");
+        }
     }
     // `match` prints input text too.
     let out = triage()

@@ -74,12 +74,28 @@ pub fn redacted(res: &ScanResult, base: &Redactor) -> (ScanResult, Redactor) {
 
 /// Evidence text as the scan keeps it: redacted first (when redaction was requested), then cut
 /// to `max` characters, so a cut can never leave half a token that the redactor no longer
-/// recognises.
+/// recognises. A cut that falls inside a word drops the word's head as well: unredacted text
+/// (what the history store keeps, redacted only when reported) must not keep the first
+/// characters of a token either.
 pub fn cap(r: Option<&Redactor>, s: &str, max: usize) -> String {
-    match r {
-        Some(r) => crate::run::cap_text(&r.redact(s), max),
-        None => crate::run::cap_text(s, max),
+    let text = match r {
+        Some(r) => r.redact(s),
+        None => std::borrow::Cow::Borrowed(s),
+    };
+    let text = text.trim_end();
+    let Some((cut, next)) = text.char_indices().nth(max) else {
+        return text.to_string();
+    };
+    let in_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '/' | '=' | '.');
+    let keep = &text[..cut];
+    if in_word(next) && keep.chars().next_back().is_some_and(in_word) {
+        let head = keep.trim_end_matches(in_word).trim_end();
+        // Only when something is left: a single giant word is cut as it is.
+        if !head.is_empty() {
+            return format!("{head}…");
+        }
     }
+    format!("{keep}…")
 }
 
 /// The redactor plus a cache that keeps shared paths shared (and redacts each path once).
@@ -347,7 +363,7 @@ pub fn redacted_entries(entries: &[Entry], r: &Redactor) -> Vec<Entry> {
                 block: block.as_deref().map(|b| r.redact(b).into_owned()),
                 text: lines.line(text),
                 more: more.iter().map(|(n, t)| (*n, lines.line(t))).collect(),
-                scopes: scopes.clone(),
+                scopes: *scopes,
             }
         })
         .collect()
@@ -489,6 +505,13 @@ mod tests {
         let early = cap(Some(&r), &text, 240);
         assert!(!early.contains("ghp_aB3"), "{early}");
         assert!(early.starts_with(&"x".repeat(220)));
-        assert_eq!(cap(None, &text, 240), crate::run::cap_text(&text, 240));
+        // Unredacted (the history store), the cut drops the head of the word it falls in.
+        let plain = cap(None, &text, 240);
+        assert_eq!(plain, format!("{} GITHUB auth…", "x".repeat(220)));
+        assert_eq!(cap(None, "short text", 240), "short text");
+        assert_eq!(
+            cap(None, &"y".repeat(300), 240),
+            format!("{}…", "y".repeat(240))
+        );
     }
 }
