@@ -4,25 +4,37 @@
 //! previous one, blocks folded to their first line (unfolded with `-v`), the lines that
 //! proved a signature marked, then where the run stopped, its outcome and why.
 
-use crate::report::timeline::render;
+use crate::redact::model;
+use crate::report::timeline::{read_log, render};
 use crate::rules::RuleSet;
+use crate::run::Run;
 use crate::scan::{self, ScanOptions};
 use crate::select::{self, NoSingleRun};
 use crate::term_safe;
 
-/// Finds the run and prints its timeline; returns the exit code.
+/// Finds the run and prints its timeline; returns the exit code. With `opts.redactor`
+/// (`--redact`) the scan redacts evidence before capping it, and the run, the warnings and
+/// the log entries are redacted on the model before the timeline is rendered.
 pub fn explain(
     job: &str,
     opts: &ScanOptions,
     rules: &RuleSet,
     verbose: bool,
 ) -> anyhow::Result<i32> {
-    let res = scan::scan(opts, rules);
+    let recorded = scan::scan(opts, rules);
+    let redacted = opts
+        .redactor
+        .as_ref()
+        .map(|base| model::redacted(&recorded, base));
+    let res = redacted.as_ref().map_or(&recorded, |(r, _)| r);
     for w in &res.warnings {
         eprintln!("triage: warning: {}", term_safe::line(&w.to_string()));
     }
-    let run = match select::pick(&res.runs, job) {
-        Ok(r) => r,
+    // Looked up among the recorded runs (what the user typed); shown as redacted. The model
+    // pass keeps the order of runs, so an index names the same run in both.
+    let index_of = |r: &Run| recorded.runs.iter().position(|x| std::ptr::eq(x, r));
+    let index = match select::pick(&recorded.runs, job) {
+        Ok(r) => index_of(r),
         Err(NoSingleRun::None) => {
             eprintln!(
                 "triage: no run `{}` among {} runs scanned",
@@ -38,6 +50,7 @@ pub fn explain(
                 many.len()
             );
             for r in many {
+                let r = index_of(r).and_then(|i| res.runs.get(i)).unwrap_or(r);
                 eprintln!(
                     "  {}  {}",
                     term_safe::line(&select::qualified(r)),
@@ -47,10 +60,18 @@ pub fn explain(
             return Ok(2);
         }
     };
+    let Some(index) = index else { return Ok(2) };
+    let (Some(recorded_run), Some(run)) = (recorded.runs.get(index), res.runs.get(index)) else {
+        return Ok(2);
+    };
+    let mut log = read_log(recorded_run);
+    if let (Some(l), Some((_, r))) = (log.as_mut(), redacted.as_ref()) {
+        l.entries = model::redacted_entries(&l.entries, r);
+    }
     // Record text reaches the terminal: control characters are shown escaped.
     print!(
         "{}",
-        term_safe::block(&render(run, res.now, rules, verbose))
+        term_safe::block(&render(run, log.as_ref(), res.now, rules, verbose))
     );
     Ok(0)
 }

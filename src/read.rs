@@ -337,8 +337,14 @@ pub fn read_run(
         .filter(|_| env.check_pids)
         .map(Path::new);
     let pid_alive = pid::alive(rec.pid, rec.log_file.as_deref(), actual_log);
-    let (outcome, outcome_reason) =
-        outcome::decide(rec, &ending, last_activity_at, pid_alive, env.clock);
+    let (outcome, outcome_reason) = outcome::decide(
+        rec,
+        &ending,
+        last_activity_at,
+        pid_alive,
+        env.clock,
+        env.redactor,
+    );
 
     let paths = [record_shared.as_deref(), log_shared.as_deref()];
     let plugin_version = plugin_version(&hits, paths, rec);

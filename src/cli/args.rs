@@ -217,6 +217,9 @@ pub(crate) struct ExplainCmd {
     /// Unfold blocks (assistant messages, output) instead of showing first lines.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+    /// Redact home paths, user names and tokens.
+    #[arg(long)]
+    pub(crate) redact: bool,
     #[command(flatten)]
     pub(crate) scan: ScanArgs,
 }
@@ -333,6 +336,9 @@ pub(crate) struct MatchCmd {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub(crate) format: TextFormat,
+    /// Redact home paths, user names and tokens.
+    #[arg(long)]
+    pub(crate) redact: bool,
 }
 
 #[derive(Debug, Args)]

@@ -23,11 +23,7 @@ pub(crate) fn export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> CmdResul
     let out = Output::from_flag(a.output.as_deref());
     if a.title_only {
         let prep = report::Prepared::new(&res, redactor.as_ref());
-        let md = report::markdown::Options {
-            environment: None,
-            redactor: prep.redactor(),
-        };
-        out.text(&format!("{}\n", report::markdown::title(prep.result(), md)))?;
+        out.text(&format!("{}\n", report::markdown::title(prep.result())))?;
         return Ok(EXIT_OK);
     }
     match a.format {

@@ -43,7 +43,8 @@ pub(crate) fn explain(ra: &RuleArgs, a: ExplainCmd) -> CmdResult {
     } else {
         a.paths.clone()
     };
-    let opts = resolve::scan_options(&paths, &a.scan)?;
+    let mut opts = resolve::scan_options(&paths, &a.scan)?;
+    opts.redactor = a.redact.then(Redactor::from_env);
     Ok(crate::explain::explain(&a.job, &opts, &rules, a.verbose)?)
 }
 

@@ -18,6 +18,14 @@ pub(crate) fn match_text(ra: &RuleArgs, a: MatchCmd) -> CmdResult {
         .map_err(|e| Exit::Refused(e.to_string()))?;
     let text = read_input(a.file.as_deref())?;
     let matches = matchtext::classify_with(&text, &rules, &vocab, true);
+    // Matched on the text as given; redacted on the result, before any rendering.
+    let matches = if a.redact {
+        let mut r = Redactor::from_env();
+        r.learn(&text);
+        crate::redact::model::redacted_match(&matches, &text, &r)
+    } else {
+        matches
+    };
     match a.format {
         TextFormat::Json => Output::Stdout.json(&report::text_match::json_doc(&matches))?,
         // Input text reaches the terminal: control characters are shown escaped.

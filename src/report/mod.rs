@@ -63,6 +63,12 @@ impl<'a> Prepared<'a> {
     pub fn redactor(&self) -> Option<&Redactor> {
         self.owned.as_ref().map(|(_, r)| r)
     }
+
+    /// The Markdown log excerpts of the runs the report shows: read from the recorded paths
+    /// and redacted by the learned redactor, keyed by the ids of [`Prepared::result`].
+    pub fn excerpts(&self) -> markdown::Excerpts {
+        markdown::Excerpts::for_result(self.plain, self.redactor())
+    }
 }
 
 /// Renders `res` in `format` to `out`, redacted when a redactor is given.
@@ -75,7 +81,6 @@ pub fn scan_result(
 ) -> anyhow::Result<()> {
     // Redaction happens once, on the model: JSON streams either way.
     let prep = Prepared::new(res, redactor);
-    let recorded = res;
     let res = prep.result();
     match format {
         // Record text reaches the terminal: the renderer escapes its control characters
@@ -86,13 +91,12 @@ pub fn scan_result(
         // peak instead of 63 MiB on the 512 MiB prose corpus).
         Format::Ndjson => out.stream(|w| ndjson::write(w, res, rules, timefmt::now_millis())),
         Format::Markdown { environment } => {
+            let excerpts = prep.excerpts();
             let opts = markdown::Options {
                 environment,
-                redactor: prep.redactor(),
+                excerpts: Some(&excerpts),
             };
-            // Markdown reads log excerpts back from the recorded paths, so it renders the
-            // recorded model and redacts every string itself (with the learned user names).
-            out.text(&markdown::render(recorded, rules, opts))
+            out.text(&markdown::render(res, rules, opts))
         }
     }
 }
