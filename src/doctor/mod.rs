@@ -252,12 +252,13 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Every string redacted with `r` (for exports and bundles): the facts go through their
-    /// JSON form, which is what the redactor is built and tested for. `None` if the redacted
-    /// text no longer parses (then the facts must not be shown at all).
+    /// Every string redacted with `r` (for exports and bundles), value by value on the
+    /// facts' JSON form (each member judged with its name, as a `key=value`). `None` if the
+    /// redacted values no longer fit the facts' types (then the facts must not be shown).
     pub fn redacted(&self, r: &Redactor) -> Option<Facts> {
-        let text = serde_json::to_string(self).ok()?;
-        serde_json::from_str(&r.redact(&text)).ok()
+        let mut v = serde_json::to_value(self).ok()?;
+        crate::redact::json::redact_value(&mut v, r);
+        serde_json::from_value(v).ok()
     }
 }
 

@@ -498,14 +498,26 @@ pub fn run_json(r: &Run) -> anyhow::Result<Json> {
     Ok(Json::from_serialize(&report::json::run_doc(r))?)
 }
 
-/// The scan's Markdown for one cluster.
-pub fn markdown_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet) -> String {
-    // History output is redacted by its caller (on the model, then as a whole); the excerpts
-    // are read from the runs' log paths, which a redacted run may no longer hold.
-    let excerpts = report::markdown::Excerpts::for_cluster_runs(runs, None);
+/// The scan's Markdown for one cluster. `excerpts`, when given, are the log excerpts the
+/// caller read from the recorded runs and redacted (a redacted run's log path may no longer
+/// be readable); else they are read from `runs` as they are.
+pub fn markdown_cluster(
+    c: &Cluster,
+    runs: &[&Run],
+    rules: &RuleSet,
+    excerpts: Option<&report::markdown::Excerpts>,
+) -> String {
+    let read;
+    let excerpts = match excerpts {
+        Some(e) => e,
+        None => {
+            read = report::markdown::Excerpts::for_cluster_runs(runs, None);
+            &read
+        }
+    };
     let opts = report::markdown::Options {
         environment: None,
-        excerpts: Some(&excerpts),
+        excerpts: Some(excerpts),
     };
     report::markdown::render_cluster(c, runs, rules, opts)
 }

@@ -166,12 +166,26 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
         None => (Vec::new(), None),
     };
     let mut h = report::History::build(stored, rules);
+    let mut shown = path.display().to_string();
+    let mut excerpts = None;
     if req.redact {
-        // Runs and clusters are redacted on the model, before Markdown escapes them.
-        let (runs, clusters, _) =
+        // Everything is redacted on the model, before any renderer escapes it: runs and
+        // clusters, and the store's own text that the outputs show (where a run was, the
+        // store's path), with the redactor that learned the runs' user names.
+        let (runs, clusters, learned) =
             crate::redact::model::redacted_runs(&h.runs, &h.clusters, &Redactor::from_env());
+        if req.format == Format::Markdown {
+            excerpts = Some(h.redacted_excerpts(&clusters, &learned));
+        }
         h.runs = runs;
         h.clusters = clusters;
+        for s in &mut h.stored {
+            s.state_dir = learned.redact(&s.state_dir).into_owned();
+            if let Some(id) = s.data.session_id.take() {
+                s.data.session_id = Some(learned.redact(&id).into_owned());
+            }
+        }
+        shown = learned.redact(&shown).into_owned();
     }
     if let Some(id) = req.cluster
         && !h.only_cluster(id)
@@ -186,7 +200,6 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
         );
         return Ok(EXIT_USAGE);
     }
-    let shown = path.display().to_string();
     let text = match req.format {
         Format::Human => {
             let mut t = h.human(&shown, last.as_ref(), req.cluster.is_some());
@@ -201,14 +214,7 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         Format::Ndjson => h.ndjson()?,
-        Format::Markdown => h.markdown(rules),
-    };
-    // The store's own metadata (capture times, store path, regressions) is not on the scan
-    // model yet: the rendered text still goes through the redactor as well.
-    let text = if req.redact {
-        Redactor::from_env().redact(&text).into_owned()
-    } else {
-        text
+        Format::Markdown => h.markdown(rules, excerpts.as_ref()),
     };
     write_out(req.output, &text)?;
     Ok(EXIT_OK)

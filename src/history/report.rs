@@ -5,6 +5,7 @@ use super::adapter::{self, Captured};
 use super::ojson::Json;
 use super::store::{LastCapture, StoredRun};
 use crate::cluster::Cluster;
+use crate::report::markdown::Excerpts;
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::timefmt::{Millis, format_iso};
@@ -354,8 +355,32 @@ impl History {
         o
     }
 
+    /// Per cluster (by the id `redacted` gives it), the log excerpts of its runs read from
+    /// this history's recorded runs and redacted by `r` before they are capped; call it
+    /// before the runs are replaced by their redacted copies.
+    pub fn redacted_excerpts(
+        &self,
+        redacted: &[Cluster],
+        r: &crate::redact::Redactor,
+    ) -> HashMap<String, Excerpts> {
+        self.clusters
+            .iter()
+            .zip(redacted)
+            .filter_map(|(c, shown)| {
+                let idx = self.members.get(&c.id)?;
+                let runs: Vec<&Run> = idx.iter().filter_map(|&i| self.runs.get(i)).collect();
+                Some((shown.id.clone(), Excerpts::for_cluster_runs(&runs, Some(r))))
+            })
+            .collect()
+    }
+
     /// The Markdown issue body: the scan's per-cluster body, each led by its history.
-    pub fn markdown(&self, rules: &RuleSet) -> String {
+    /// `excerpts` are [`History::redacted_excerpts`] when the output is redacted.
+    pub fn markdown(
+        &self,
+        rules: &RuleSet,
+        excerpts: Option<&HashMap<String, Excerpts>>,
+    ) -> String {
         let mut o = String::new();
         let days: BTreeSet<String> = self
             .stored
@@ -393,7 +418,8 @@ impl History {
                 .iter()
                 .filter_map(|&i| self.stored[i].data.session_id.as_deref())
                 .collect();
-            let body = adapter::markdown_cluster(c, &runs, rules);
+            let body =
+                adapter::markdown_cluster(c, &runs, rules, excerpts.and_then(|e| e.get(&c.id)));
             // The history goes right under the cluster's heading and identity line.
             let mut parts = body.splitn(3, "\n\n");
             let heading = parts.next().unwrap_or("");
