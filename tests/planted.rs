@@ -555,3 +555,26 @@ fn escape_sequences_in_records_never_reach_the_terminal() {
         "JSON must keep record text exact"
     );
 }
+
+#[test]
+fn error_messages_naming_hostile_files_are_escaped_on_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A store that is not SQLite, under a name holding an escape sequence: the error names it.
+    let db = dir.path().join("store-\u{1b}]0;owned\u{7}-x.db");
+    std::fs::write(&db, "this is not a database, it is plain text").expect("write");
+    let db = db.to_str().expect("UTF-8 temp path");
+    let hostile_cluster = "nope-\u{1b}[2J";
+    for args in [
+        vec!["--db", db, "history"],
+        vec!["--db", db, "history", "--cluster", hostile_cluster],
+        vec!["--db", db, "capture", "testdata/sample", "--no-progress"],
+    ] {
+        let out = triage().args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("store-\\e]0;owned"), "{args:?}: {err}");
+        if let Some(c) = has_control(&err) {
+            panic!("{args:?} stderr holds control character {c:?}:\n{err}");
+        }
+    }
+}

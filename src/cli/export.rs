@@ -134,7 +134,7 @@ pub(crate) fn bundle(ra: &RuleArgs, a: BundleCmd) -> CmdResult {
     let names = crate::bundle::write(std::io::BufWriter::new(file), &contents)?;
     eprintln!(
         "triage: wrote {} ({} runs, {} files{})",
-        out.display(),
+        crate::term_safe::line(&out.display().to_string()),
         res.runs.len(),
         names.len(),
         if a.no_redact {

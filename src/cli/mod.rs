@@ -75,7 +75,7 @@ impl Exit {
                     eprintln!("  {}", term_safe::line(&p.to_string()));
                 }
             }
-            Exit::Failed(e) => eprintln!("triage: error: {e:#}"),
+            Exit::Failed(e) => eprintln!("triage: error: {}", term_safe::line(&format!("{e:#}"))),
         }
     }
 }

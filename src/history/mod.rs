@@ -190,13 +190,11 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
     if let Some(id) = req.cluster
         && !h.only_cluster(id)
     {
+        let known: Vec<&str> = h.clusters.iter().map(|c| c.id.as_str()).collect();
         eprintln!(
-            "triage: no cluster `{id}` in the history; clusters: {}",
-            h.clusters
-                .iter()
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "triage: no cluster `{}` in the history; clusters: {}",
+            crate::term_safe::line(id),
+            crate::term_safe::line(&known.join(", "))
         );
         return Ok(EXIT_USAGE);
     }
