@@ -861,3 +861,119 @@ fn explain_tells_apart_the_same_id_in_two_workspaces() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Copies a workspace state directory of the failure corpus under a new name.
+fn copy_workspace(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to.join("jobs")).unwrap();
+    for e in walk_files(from) {
+        let rel = e.strip_prefix(from).unwrap();
+        std::fs::copy(&e, to.join(rel)).unwrap();
+    }
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn cluster_run_lists_name_a_repeated_id_by_its_workspace() {
+    let Some(src) = corpus("failures/context-window-exceeded") else {
+        return;
+    };
+    let ws = src.join("state").join("monorepo-72ef4b75be0e3482");
+    let id = "task-mvqkset0-8nrvrf";
+    let t = tempfile::tempdir().unwrap();
+    // The same job in three trees: another workspace, and a second checkout with the same
+    // folder name (same slug, another hash) whose log ends with a line of its own.
+    let dirs = [
+        "monorepo-72ef4b75be0e3482",
+        "other-1111222233334444",
+        "monorepo-aaaabbbbccccdddd",
+    ];
+    for (n, d) in dirs.iter().enumerate() {
+        copy_workspace(&ws, &t.path().join(format!("t{n}/state/{d}")));
+    }
+    let log = t.path().join(format!("t2/state/{}/jobs/{id}.log", dirs[2]));
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("[2026-10-27T11:02:06.500Z] only-in-the-second-checkout\n");
+    std::fs::write(&log, text).unwrap();
+    let p = t.path().to_str().unwrap();
+    let want = [
+        format!("monorepo-72ef4b75be0e3482/{id}"),
+        format!("other/{id}"),
+        format!("monorepo-aaaabbbbccccdddd/{id}"),
+    ];
+
+    let out = triage()
+        .args(["scan", p, "--no-progress", "--color", "never"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&out.stdout).into_owned();
+    let block = human
+        .split("\n\n")
+        .find(|b| b.contains("id: context-window-exceeded"))
+        .unwrap_or_else(|| panic!("no context-window cluster:\n{human}"));
+    let runs = block
+        .lines()
+        .find(|l| l.trim_start().starts_with("runs:"))
+        .unwrap_or_else(|| panic!("no runs line:\n{block}"));
+    let listed: Vec<&str> = runs
+        .trim_start()
+        .trim_start_matches("runs:")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let mut sorted_want: Vec<&str> = want.iter().map(String::as_str).collect();
+    sorted_want.sort_unstable();
+    let mut sorted_listed = listed.clone();
+    sorted_listed.sort_unstable();
+    assert_eq!(sorted_listed, sorted_want, "{runs}");
+
+    // A unique id stays bare.
+    let healthy = triage()
+        .args([
+            "scan",
+            &format!("{p}/t0"),
+            "--no-progress",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let one = String::from_utf8_lossy(&healthy.stdout).into_owned();
+    assert!(one.contains(&format!("runs: {id}")), "{one}");
+
+    let out = triage()
+        .args(["export", "--format", "markdown", "--no-progress", p])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8_lossy(&out.stdout).into_owned();
+    for w in &want {
+        assert!(
+            md.contains(&format!("**`{w}`**")),
+            "Markdown evidence heads the run as {w}:\n{md}"
+        );
+    }
+    // Each run shows its own log: the marker once, under the second checkout's heading.
+    assert_eq!(md.matches("only-in-the-second-checkout").count(), 1, "{md}");
+    let at = md.find("only-in-the-second-checkout").unwrap();
+    let head = md[..at].rfind("**`").unwrap();
+    assert!(
+        md[head..].starts_with(&format!("**`{}`**", want[2])),
+        "{md}"
+    );
+}

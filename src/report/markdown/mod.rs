@@ -295,11 +295,9 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
     o
 }
 
+/// The runs `c` lists, each found by id and membership (the same id can be several runs).
 fn cluster_runs<'a>(res: &'a ScanResult, c: &Cluster) -> Vec<&'a Run> {
-    c.runs
-        .iter()
-        .filter_map(|id| res.runs.iter().find(|r| &r.id == id))
-        .collect()
+    crate::select::members(&res.runs, c)
 }
 
 /// A one-line issue title for the export (`--title-only`): the top cluster, with counts.
