@@ -422,10 +422,18 @@ fn rules_readme_add_a_rule_steps_work_as_written() {
         .map(|a| a.len())
         .unwrap_or(0);
     assert!(n_builtin > 0);
+    assert!(out.status.success(), "the edited rule's tests pass: {all}");
     assert!(
-        all.contains(&format!("{} rules", n_builtin + 1)) || all.contains("my-signature"),
-        "the new file in ./rules is tested: {all}"
+        all.contains(&format!("{} rules", n_builtin + 1)),
+        "the new file in ./rules is tested with the {n_builtin} shipped ones: {all}"
     );
+    // The new rule is in effect: its literal classifies a pasted line.
+    let mut m = triage();
+    m.current_dir(dir.path())
+        .args(["match", "--rules", "rules", "--format", "json", "-"])
+        .write_stdin("[codex] proxy tunnel refused: 407\n");
+    let found = String::from_utf8_lossy(&m.output().unwrap().stdout).into_owned();
+    assert!(found.contains("my-signature"), "{found}");
     // A broken edit is caught by `rules validate` without --rules, naming the file.
     std::fs::write(&path, "id = \"my-signature\"\ntitle = 3\n").unwrap();
     let out = run(&["rules", "validate"]);
@@ -975,5 +983,52 @@ fn cluster_run_lists_name_a_repeated_id_by_its_workspace() {
     assert!(
         md[head..].starts_with(&format!("**`{}`**", want[2])),
         "{md}"
+    );
+}
+
+/// The embedded library's regexes are trusted at load (checked in full by `rules validate`
+/// and the lib test `embedded_library_checks_in_full`); a rule folder whose path merely starts
+/// like the library's names must still get every regex checked.
+#[test]
+fn a_rule_folder_named_like_the_embedded_library_is_checked_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        triage()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&[
+            "rules",
+            "new",
+            "bad-regex",
+            "--family",
+            "sandbox",
+            "--dir",
+            "builtin:rules"
+        ])
+        .status
+        .success()
+    );
+    let path = dir.path().join("builtin:rules/sandbox/bad-regex.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let bad = text.replace(
+        "{ literal = \"the exact error text\"",
+        "{ regex = \"proxy (tunnel\"",
+    );
+    assert_ne!(bad, text, "the template has the literal this test replaces");
+    std::fs::write(&path, bad).unwrap();
+    let mut m = triage();
+    m.current_dir(dir.path())
+        .args(["match", "--rules", "builtin:rules", "-"])
+        .write_stdin("[codex] proxy (tunnel\n");
+    let out = m.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad-regex.toml") && err.contains("invalid regex"),
+        "{err}"
     );
 }
