@@ -78,6 +78,22 @@ pub fn capture(
     let (paths, now) = (&opts.paths, opts.now);
     let started = std::time::Instant::now();
     let path = db_path(db)?;
+    let roots = if paths.is_empty() {
+        crate::discover::default_roots()
+    } else {
+        paths.clone()
+    };
+    if let Some(tree) = crate::bundle::scanned_tree_holding(&path, &roots) {
+        if quiet {
+            // The store's log would be inside the tree too: the hook writes nothing.
+            return Ok(EXIT_OK);
+        }
+        anyhow::bail!(
+            "the history store {} is inside the scanned tree {}; triage never writes there (give --db or TRIAGE_DB elsewhere)",
+            path.display(),
+            tree.display()
+        );
+    }
     let res = (|| -> anyhow::Result<(store::Counts, usize)> {
         // The store is checked before the scan: a broken store costs no scan.
         let mut st = Store::open_write(&path)?;
