@@ -1032,3 +1032,45 @@ fn a_rule_folder_named_like_the_embedded_library_is_checked_in_full() {
         "{err}"
     );
 }
+
+/// Severity says something (issue 13 point 5): the library uses the levels the rule README
+/// defines, `critical` is not empty, and no single level holds most rules (it was 48 of 63
+/// `high`, none `critical`).
+#[test]
+fn severity_levels_are_calibrated_and_documented() {
+    let doc = json(&["rules", "list", "--format", "json"]);
+    let rules = doc["rules"].as_array().unwrap();
+    let mut per: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in rules {
+        *per.entry(r["severity"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    let readme = std::fs::read_to_string(root().join("rules/README.md")).unwrap();
+    for level in ["critical", "high", "medium", "low", "info"] {
+        assert!(
+            readme.contains(&format!("| `{level}` | ")),
+            "rules/README.md defines `{level}`"
+        );
+    }
+    for level in per.keys() {
+        assert!(
+            readme.contains(&format!("| `{level}` | ")),
+            "{level} is defined"
+        );
+    }
+    assert!(per.get("critical").copied().unwrap_or(0) > 0, "{per:?}");
+    let most = per.values().max().copied().unwrap_or(0);
+    assert!(
+        most * 2 <= rules.len(),
+        "one level holds most rules: {per:?}"
+    );
+    // A blocking-everything sandbox runner error outranks a degraded run.
+    let sev = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["severity"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("rule {id}"))
+    };
+    assert_eq!(sev("win-sandbox-createprocessasuser-1920"), "critical");
+}

@@ -315,3 +315,29 @@ fn export_environment_uses_the_doctor_facts() {
     );
     assert!(records.contains("platform: `windows`"), "{records}");
 }
+
+/// `--probe` also asks Node.js and npm for their versions; without it they are only found.
+#[cfg(unix)]
+#[test]
+fn probe_reads_node_and_npm_versions() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = t.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (name, says) in [("node", "v22.11.0"), ("npm", "10.9.0")] {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\necho '{says}'\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (text, out) = doctor(&home, &bin, &["--format", "json", "--probe"]);
+    assert!(out.status.success(), "{out:?}");
+    let f: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(f["node"]["version"], "22.11.0", "{text}");
+    assert_eq!(f["npm"]["version"], "10.9.0", "{text}");
+    let (text, _) = doctor(&home, &bin, &["--format", "json"]);
+    let f: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(f["node"]["version"], Value::Null);
+    assert!(f["node"]["path"].as_str().unwrap().ends_with("/bin/node"));
+}
