@@ -946,6 +946,15 @@ fn cluster_run_lists_name_a_repeated_id_by_its_workspace() {
     sorted_listed.sort_unstable();
     assert_eq!(sorted_listed, sorted_want, "{runs}");
 
+    // The runs needing attention are told apart the same way.
+    for w in &want {
+        assert!(
+            human
+                .lines()
+                .any(|l| l.trim_start().starts_with(w.as_str())),
+            "{w} heads its attention entry:\n{human}"
+        );
+    }
     // A unique id stays bare.
     let healthy = triage()
         .args([

@@ -212,12 +212,13 @@ fn attention(o: &mut String, res: &ScanResult, style: &Style) {
         "\n{}",
         style.heading(&format!("Runs needing attention ({}):", attention.len()))
     );
+    let names = select::Names::new(&res.runs);
     for r in &attention {
         let sigs: Vec<&str> = r.findings.iter().map(|f| f.signature.as_str()).collect();
         let _ = writeln!(
             o,
             "\n  {}  {}  {}  {}  {}{}",
-            term_safe::line(&r.id),
+            term_safe::line(names.of(r)),
             term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
             term_safe::line(&r.workspace.slug),
             r.age(res.now),
