@@ -675,9 +675,34 @@ fn history_reports_days_versions_and_regressions() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage-limit-reached"));
 
-    // Human and Markdown say the same.
+    // Human and Markdown say the same; `-o FILE` writes what stdout shows.
     let mut c = triage(&db);
     let human = run_ok(c.arg("history"));
+    for format in ["human", "json", "markdown"] {
+        let file = t.path().join(format!("history.{format}"));
+        let mut c = triage(&db);
+        let shown = run_ok(c.args([
+            "history",
+            "--format",
+            format,
+            "--now",
+            "2026-11-26T00:00:00.000Z",
+        ]));
+        let mut c = triage(&db);
+        let quiet = run_ok(
+            c.args([
+                "history",
+                "--format",
+                format,
+                "--now",
+                "2026-11-26T00:00:00.000Z",
+                "-o",
+            ])
+            .arg(&file),
+        );
+        assert!(quiet.is_empty(), "{format}: -o leaves stdout empty");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), shown, "{format}");
+    }
     assert!(human.contains("5 runs across 5 days"), "{human}");
     assert!(
         human.contains("REGRESSION: seen again on plugin 1.0.6"),
