@@ -985,6 +985,15 @@ fn cluster_run_lists_name_a_repeated_id_by_its_workspace() {
             "Markdown evidence heads the run as {w}:\n{md}"
         );
     }
+    // The timeline's rows too.
+    let timeline = md.split("### Timeline").nth(1).unwrap_or("");
+    let timeline = timeline.split("\n### ").next().unwrap_or("");
+    for w in &want {
+        assert!(
+            timeline.contains(w.as_str()),
+            "{w} in the timeline:\n{timeline}"
+        );
+    }
     // Each run shows its own log: the marker once, under the second checkout's heading.
     assert_eq!(md.matches("only-in-the-second-checkout").count(), 1, "{md}");
     let at = md.find("only-in-the-second-checkout").unwrap();

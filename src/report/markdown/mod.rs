@@ -264,7 +264,15 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
     summary(&mut o, &x, c, runs);
     steps(&mut o);
     evidence::evidence(&mut o, &x, c, runs);
-    let attempts: Vec<Attempt> = runs.iter().map(|r| Attempt::from_run(r)).collect();
+    // Rows name a run as the evidence does: `workspace/id` where a bare id is ambiguous.
+    let attempts: Vec<Attempt> = runs
+        .iter()
+        .zip(crate::select::names(runs))
+        .map(|(r, run)| Attempt {
+            run,
+            ..Attempt::from_run(r)
+        })
+        .collect();
     o.push_str(&render_timeline(&attempts));
     bisection::bisection(&mut o, &x, c, runs);
     related::distinct_and_related(&mut o, &x, c, rules);
