@@ -265,25 +265,40 @@ pub fn check_output(out: &Path, roots: &[PathBuf]) -> anyhow::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let parent = std::fs::canonicalize(parent)
+    std::fs::canonicalize(parent)
         .with_context(|| format!("{}: the folder does not exist", out.display()))?;
-    for r in roots {
-        if let Ok(r) = std::fs::canonicalize(r) {
-            let r = if r.is_file() {
-                r.parent().map(Path::to_path_buf).unwrap_or(r)
-            } else {
-                r
-            };
-            if parent.starts_with(&r) {
-                anyhow::bail!(
-                    "{} is inside the scanned tree {}; triage never writes there (pass -o elsewhere)",
-                    out.display(),
-                    r.display()
-                );
-            }
-        }
+    if let Some(r) = scanned_tree_holding(out, roots) {
+        anyhow::bail!(
+            "{} is inside the scanned tree {}; triage never writes there (pass -o elsewhere)",
+            out.display(),
+            r.display()
+        );
     }
     Ok(())
+}
+
+/// The tree among `roots` (folders, or files standing for their folder) that a file at `out`
+/// would be inside, if any. `out`'s folder need not exist yet (a store's folder is created
+/// on first use): its nearest existing ancestor is what is compared, links resolved.
+pub fn scanned_tree_holding(out: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent = parent
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find_map(|a| std::fs::canonicalize(a).ok())
+        .or_else(|| std::fs::canonicalize(".").ok())?;
+    roots.iter().find_map(|r| {
+        let r = std::fs::canonicalize(r).ok()?;
+        let r = if r.is_file() {
+            r.parent().map(Path::to_path_buf).unwrap_or(r)
+        } else {
+            r
+        };
+        parent.starts_with(&r).then_some(r)
+    })
 }
 
 #[cfg(test)]

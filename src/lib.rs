@@ -3,10 +3,13 @@
 //! into issue categories.
 //!
 //! # The pipeline
-//! [`discover`] (roots and record files) → [`read`] (one job: [`record`] merge, then one pass
-//! over its text in [`classify::pass`], with [`outcome`], [`platform`], [`versions`], [`pid`]
-//! facts) → [`classify`] (a [`read::ReadRun`] → a [`run::Run`] with findings) → [`cluster`]
-//! (grouping, cross-references, matrix) → [`report`] (human, JSON, Markdown) → [`cli`].
+//! (Plain `names` are crate-private modules and items: `cargo doc --document-private-items`
+//! shows them; links are public.)
+//!
+//! `discover` (roots and record files) → `read` (one job: [`record`] merge, then one pass
+//! over its text in `classify::pass`, with `outcome`, `platform`, `versions`, `pid`
+//! facts) → `classify` (a `read::ReadRun` → a `run::Run` with findings) → `cluster`
+//! (grouping, cross-references, matrix) → `report` (human, JSON, Markdown) → [`cli`].
 //! [`scan`] is the wiring of these stages and nothing else. [`vocab`] holds the words every
 //! stage shares; stages import those, never each other's internals.
 //!
@@ -15,15 +18,15 @@
 //!   once and is pushed into [`log::LineSink`]s; one Aho-Corasick prefilter search per chunk
 //!   finds the next line worth verifying, and only those lines run regexes
 //!   ([`rules::matcher`]).
-//! - **Runs are summaries.** A run being read carries its raw hits ([`read::ReadRun`]); it is
-//!   classified as soon as it is read and only the summary ([`run::Run`]) is kept, so memory
+//! - **Runs are summaries.** A run being read carries its raw hits (`read::ReadRun`); it is
+//!   classified as soon as it is read and only the summary (`run::Run`) is kept, so memory
 //!   does not grow with the text scanned. Facts a rule needs across runs (the workspace
 //!   split) are decided from discovery, before reading, so each run is classified once.
 //! - **Rules are data.** `rules/<family>/<id>.toml`, embedded in the binary, each with its own
 //!   tests; the engine ([`rules`]) reads no records: its self-tests run through a
-//!   [`rules::selftest::Harness`] the pipeline implements ([`testjob`]), in memory.
-//! - **Never trust input.** Bad files give warnings naming file and line ([`warn`]); FIFOs
-//!   and symlinks are not followed ([`fsutil`], [`discover`]); nothing is ever written
+//!   [`rules::selftest::Harness`] the pipeline implements (`testjob`), in memory.
+//! - **Never trust input.** Bad files give warnings naming file and line (`warn`); FIFOs
+//!   and symlinks are not followed (`fsutil`, `discover`); nothing is ever written
 //!   inside a scanned tree.
 //!
 //! # To change X, touch Y
@@ -31,7 +34,7 @@
 //! |---|---|
 //! | a signature | `rules/<family>/<id>.toml` (and its `[[tests]]`) |
 //! | a structural rule condition (a state key) | one line of the `facts!` table in `src/rules/state.rs`, and the reader of the fact (`classify::facts`, `read::ExtraFacts`) |
-//! | how an outcome is decided | `src/outcome.rs` ([`outcome::decide`]) |
+//! | how an outcome is decided | `src/outcome.rs` (`outcome::decide`) |
 //! | what the log grammar recognises | `src/log.rs` |
 //! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |
 //! | an output format | `src/report/` (one file) and its format enum in `src/cli/args.rs` |

@@ -3,7 +3,9 @@
 //! path of the job's `.json` or `.log` file. When more than one run fits, the candidates are
 //! returned with what tells them apart (workspace and file), never a guess.
 
+use crate::cluster::Cluster;
 use crate::run::Run;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Why no single run was picked.
@@ -18,6 +20,82 @@ pub enum NoSingleRun<'a> {
 /// `workspace/id` as shown in every output that names a run among several trees.
 pub fn qualified(r: &Run) -> String {
     format!("{}/{}", r.workspace.slug, r.id)
+}
+
+/// The shortest name that tells each of `runs` apart from the others, in their order: the bare
+/// id where it is unique, else `workspace/id`, else `slug-hash/id` (two checkouts with the
+/// same folder name), else the run's file. Each of the first three is a selector `explain`
+/// accepts; the file is too.
+pub fn names(runs: &[&Run]) -> Vec<String> {
+    let with_dir = |r: &Run| match &r.workspace.hash {
+        Some(h) => format!("{}-{h}/{}", r.workspace.slug, r.id),
+        None => qualified(r),
+    };
+    let mut out: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
+    let steps: [&dyn Fn(&Run) -> String; 3] = [&qualified, &with_dir, &|r: &Run| {
+        file_of(r).map_or_else(|| with_dir(r), str::to_string)
+    }];
+    for step in steps {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for n in &out {
+            *seen.entry(n.as_str()).or_default() += 1;
+        }
+        let repeated: Vec<bool> = out.iter().map(|n| seen[n.as_str()] > 1).collect();
+        if !repeated.contains(&true) {
+            break;
+        }
+        for (i, r) in runs.iter().enumerate() {
+            if repeated[i] {
+                out[i] = step(r);
+            }
+        }
+    }
+    out
+}
+
+/// The [`names`] of every run of a scan, for listings that show some of them.
+pub struct Names {
+    by_run: HashMap<*const Run, String>,
+}
+
+impl Names {
+    /// Names each of `runs` among all of them.
+    pub fn new(runs: &[Run]) -> Names {
+        let all: Vec<&Run> = runs.iter().collect();
+        let by_run = all
+            .iter()
+            .map(|r| *r as *const Run)
+            .zip(names(&all))
+            .collect();
+        Names { by_run }
+    }
+
+    /// The name of `r`, which must be one of the runs given to [`Names::new`] (else its id).
+    pub fn of<'a>(&'a self, r: &'a Run) -> &'a str {
+        self.by_run
+            .get(&(r as *const Run))
+            .map_or(r.id.as_str(), String::as_str)
+    }
+}
+
+/// The runs a cluster lists, in its order, found among `runs` (a cluster names its runs by
+/// id, and the same id can be several runs: each listed id takes the next run with that id
+/// that belongs to the cluster).
+pub fn members<'a>(runs: &'a [Run], c: &Cluster) -> Vec<&'a Run> {
+    let mut by_id: HashMap<&str, Vec<&'a Run>> = HashMap::new();
+    for r in runs.iter().rev() {
+        let belongs = match &c.signature {
+            Some(s) => r.findings.iter().any(|f| &f.signature == s),
+            None => r.findings.is_empty(),
+        };
+        if belongs {
+            by_id.entry(r.id.as_str()).or_default().push(r);
+        }
+    }
+    c.runs
+        .iter()
+        .filter_map(|id| by_id.get_mut(id.as_str()).and_then(Vec::pop))
+        .collect()
 }
 
 /// The file that identifies `r` on disk: its record, else its log.

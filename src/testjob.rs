@@ -12,7 +12,7 @@ use crate::rules::model::{TestJob, TestSpec};
 use crate::rules::selftest::Harness;
 use crate::run::Workspace;
 use crate::timefmt::{Millis, format_iso, parse_duration};
-use crate::vocab::StateRoot;
+use crate::vocab::{Kind, StateRoot, Status};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -53,13 +53,7 @@ fn run_job(set: &RuleSet, job: &TestJob) -> Result<BTreeSet<String>, String> {
         Some(d) => parse_duration(d)?,
         None => 60_000,
     };
-    let root_kind = match job.state_root.as_deref().unwrap_or("plugin-data") {
-        "tmp-fallback" => StateRoot::TmpFallback,
-        "plugin-data" => StateRoot::PluginData,
-        "per-run" => StateRoot::PerRun,
-        "other" => StateRoot::Other,
-        x => return Err(format!("unknown state_root `{x}`")),
-    };
+    let root_kind = job.state_root.unwrap_or(StateRoot::PluginData);
     let folder = match root_kind {
         StateRoot::TmpFallback => "codex-companion",
         StateRoot::PluginData => "state",
@@ -116,24 +110,28 @@ fn run_job(set: &RuleSet, job: &TestJob) -> Result<BTreeSet<String>, String> {
 
 /// The job record the plugin would write for these test fields.
 fn record_json(jobs: &Path, job: &TestJob, created: Millis, last: Millis) -> serde_json::Value {
-    let kind = job.kind.clone().unwrap_or_else(|| "task".into());
-    let title = job.title.clone().unwrap_or_else(|| match kind.as_str() {
-        "review" => "Codex Review".into(),
-        "adversarial-review" => "Codex Adversarial Review".into(),
+    let kind = job.kind.clone().unwrap_or(Kind::Task);
+    let title = job.title.clone().unwrap_or_else(|| match kind {
+        Kind::Review => "Codex Review".into(),
+        Kind::AdversarialReview => "Codex Adversarial Review".into(),
         _ => "Codex Task".into(),
     });
-    let status = job.status.clone().unwrap_or_else(|| "completed".into());
-    let terminal = matches!(status.as_str(), "completed" | "failed" | "cancelled");
+    let status = job.status.clone().unwrap_or(Status::Completed);
+    let terminal = matches!(
+        status,
+        Status::Completed | Status::Failed | Status::Cancelled
+    );
     let phase = job.phase.clone().unwrap_or_else(|| {
-        match status.as_str() {
-            "completed" => "done",
-            "failed" => "failed",
-            "cancelled" => "cancelled",
-            "queued" => "queued",
+        match status {
+            Status::Completed => "done",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+            Status::Queued => "queued",
             _ => "running",
         }
         .into()
     });
+    let (kind, status) = (kind.as_str(), status.as_str());
     let log_file: PathBuf = jobs.join(format!("{TEST_ID}.log"));
     let mut rec = serde_json::json!({
         "id": TEST_ID, "kind": kind, "title": title, "workspaceRoot": "/home/dev/src/demo-app",
@@ -153,4 +151,26 @@ fn record_json(jobs: &Path, job: &TestJob, created: Millis, last: Millis) -> ser
         rec["result"] = serde_json::json!({ "status": if status == "completed" { 0 } else { 1 }, "rawOutput": r });
     }
     rec
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::model::TestJob;
+    use crate::vocab::{Kind, StateRoot, Status};
+
+    #[test]
+    fn test_job_fields_are_the_vocabulary() {
+        let j: TestJob = toml::from_str(
+            "kind = \"adversarial-review\"\nstatus = \"running\"\nstate_root = \"tmp-fallback\"",
+        )
+        .unwrap();
+        assert_eq!(j.kind, Some(Kind::AdversarialReview));
+        assert_eq!(j.status, Some(Status::Running));
+        assert_eq!(j.state_root, Some(StateRoot::TmpFallback));
+        // A status no plugin writes stays testable; a layout that does not exist is an error.
+        let odd: TestJob = toml::from_str("status = \"paused\"").unwrap();
+        assert_eq!(odd.status, Some(Status::Other("paused".into())));
+        let err = toml::from_str::<TestJob>("state_root = \"plugin_data\"").unwrap_err();
+        assert!(err.to_string().contains("plugin-data"), "{err}");
+    }
 }

@@ -3,6 +3,8 @@
 //! secret, a 0-byte WindowsApps `pwsh.exe`, a rollout naming CLI 0.128.0, and triage's hook on
 //! one event only. Also: nothing is run without `--probe`, and nothing in the tree changes.
 
+mod common;
+
 use assert_cmd::cargo::cargo_bin_cmd;
 use serde_json::Value;
 use std::path::Path;
@@ -255,4 +257,87 @@ fn home_must_exist() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
+}
+
+/// The Markdown export's Environment section is the doctor's facts of the home it is given
+/// (issue 13 point 3, last sentence), next to what the records say; shell and
+/// `CLAUDE_PLUGIN_DATA` come from the environment.
+#[cfg(unix)]
+#[test]
+fn export_environment_uses_the_doctor_facts() {
+    let Some(tree) = common::corpus("failures/win-sandbox-createprocessasuser-1920") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("home");
+    windows_home(&home);
+    let data = t.path().join("plugin-data");
+    std::fs::create_dir_all(data.join("state")).unwrap();
+    let run = |args: &[&str]| {
+        let out = cargo_bin_cmd!("triage")
+            .env("PATH", t.path().join("no-bin"))
+            .env("SHELL", "/bin/zsh")
+            .env("CLAUDE_PLUGIN_DATA", &data)
+            .args(args)
+            .arg("--home")
+            .arg(&home)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let facts: Value = serde_json::from_str(&run(&["doctor", "--format", "json"])).unwrap();
+    assert_eq!(facts["shell"], "/bin/zsh");
+    assert_eq!(facts["claude_plugin_data"], data.display().to_string());
+    let md = run(&["export", "--format", "markdown", tree.to_str().unwrap()]);
+    let env = md
+        .split("### Environment")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("an Environment section");
+    let (machine, records) = env.split_once("From the records:").expect("two parts");
+    for want in [
+        format!("plugin: `{}`", facts["active_plugin"].as_str().unwrap()),
+        format!(
+            "Codex CLI: `{}`",
+            facts["codex"]["version"].as_str().unwrap()
+        ),
+        "shell: `/bin/zsh`".to_string(),
+        format!("`CLAUDE_PLUGIN_DATA`: `{}`", data.display()),
+        "`windows.sandbox = \"elevated\"`".to_string(),
+        "0-byte App Execution Alias stub".to_string(),
+    ] {
+        assert!(machine.contains(&want), "{want} in:\n{machine}");
+    }
+    assert!(
+        !md.contains(SECRET),
+        "the config secret leaks into the export"
+    );
+    assert!(records.contains("platform: `windows`"), "{records}");
+}
+
+/// `--probe` also asks Node.js and npm for their versions; without it they are only found.
+#[cfg(unix)]
+#[test]
+fn probe_reads_node_and_npm_versions() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = t.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (name, says) in [("node", "v22.11.0"), ("npm", "10.9.0")] {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\necho '{says}'\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (text, out) = doctor(&home, &bin, &["--format", "json", "--probe"]);
+    assert!(out.status.success(), "{out:?}");
+    let f: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(f["node"]["version"], "22.11.0", "{text}");
+    assert_eq!(f["npm"]["version"], "10.9.0", "{text}");
+    let (text, _) = doctor(&home, &bin, &["--format", "json"]);
+    let f: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(f["node"]["version"], Value::Null);
+    assert!(f["node"]["path"].as_str().unwrap().ends_with("/bin/node"));
 }

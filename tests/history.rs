@@ -675,9 +675,34 @@ fn history_reports_days_versions_and_regressions() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage-limit-reached"));
 
-    // Human and Markdown say the same.
+    // Human and Markdown say the same; `-o FILE` writes what stdout shows.
     let mut c = triage(&db);
     let human = run_ok(c.arg("history"));
+    for format in ["human", "json", "markdown"] {
+        let file = t.path().join(format!("history.{format}"));
+        let mut c = triage(&db);
+        let shown = run_ok(c.args([
+            "history",
+            "--format",
+            format,
+            "--now",
+            "2026-11-26T00:00:00.000Z",
+        ]));
+        let mut c = triage(&db);
+        let quiet = run_ok(
+            c.args([
+                "history",
+                "--format",
+                format,
+                "--now",
+                "2026-11-26T00:00:00.000Z",
+                "-o",
+            ])
+            .arg(&file),
+        );
+        assert!(quiet.is_empty(), "{format}: -o leaves stdout empty");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), shown, "{format}");
+    }
     assert!(human.contains("5 runs across 5 days"), "{human}");
     assert!(
         human.contains("REGRESSION: seen again on plugin 1.0.6"),
@@ -820,4 +845,162 @@ fn capture_with_no_readable_path_is_a_usage_error() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(&db.display().to_string()));
+}
+
+#[test]
+fn the_store_lives_in_the_data_directory_unless_told() {
+    let Some(dir) = corpus("plugin-generated/task-foreground-success") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bare = || {
+        let mut c = assert_cmd::Command::cargo_bin("triage").unwrap();
+        c.env("CODEX_HOME", "/nonexistent-codex-home")
+            .env("HOME", &home)
+            .env_remove("TRIAGE_DB")
+            .env_remove("XDG_DATA_HOME");
+        c
+    };
+    let stores = |root: &Path| -> Vec<PathBuf> {
+        walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name() == "history.db" || e.file_name() == "x.db")
+            .map(|e| e.into_path())
+            .collect()
+    };
+    // No --db, no TRIAGE_DB: the platform's data directory ($XDG_DATA_HOME, else
+    // ~/.local/share on Linux).
+    let xdg = t.path().join("xdg");
+    let mut c = bare();
+    run_ok(c.env("XDG_DATA_HOME", &xdg).arg("capture").arg(&dir));
+    assert_eq!(stores(t.path()), [xdg.join("triage/history.db")]);
+    if cfg!(target_os = "linux") {
+        let mut c = bare();
+        run_ok(c.arg("capture").arg(&dir));
+        assert!(home.join(".local/share/triage/history.db").is_file());
+    }
+    // TRIAGE_DB over the data directory, --db over TRIAGE_DB.
+    let env_db = t.path().join("env/x.db");
+    let flag_db = t.path().join("flag/x.db");
+    let mut c = bare();
+    run_ok(
+        c.env("XDG_DATA_HOME", &xdg)
+            .env("TRIAGE_DB", &env_db)
+            .arg("capture")
+            .arg(&dir),
+    );
+    assert!(env_db.is_file());
+    let mut c = bare();
+    let out = run_ok(
+        c.env("TRIAGE_DB", &env_db)
+            .arg("--db")
+            .arg(&flag_db)
+            .arg("capture")
+            .arg(&dir),
+    );
+    assert!(out.contains(&flag_db.display().to_string()), "{out}");
+    assert!(flag_db.is_file());
+}
+
+#[test]
+fn capture_never_writes_its_store_inside_the_scanned_tree() {
+    let Some(src) = corpus("failures/context-window-exceeded") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let tree = t.path().join("tree");
+    copy_tree(&src, &tree);
+    let files = |p: &Path| -> BTreeSet<PathBuf> {
+        walkdir::WalkDir::new(p)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .map(|e| e.into_path())
+            .collect()
+    };
+    let before = files(&tree);
+    for db in [
+        tree.join("h.db"),
+        tree.join("state/new-folder/h.db"),
+        tree.join("state/monorepo-72ef4b75be0e3482/jobs/h.db"),
+    ] {
+        let out = triage(&db).arg("capture").arg(&tree).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("inside the scanned tree"), "{err}");
+        // The hook's form exits 0 and writes nothing, not even its log.
+        let out = triage(&db)
+            .args(["capture", "--quiet"])
+            .arg(&tree)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(files(&tree), before, "{}: nothing written", db.display());
+    }
+    // Beside the tree is fine.
+    capture(&t.path().join("h.db"), &[&tree], "2026-11-26T14:00:00.000Z");
+    assert_eq!(files(&tree), before);
+}
+
+#[test]
+fn the_store_keeps_capped_lines_not_whole_logs() {
+    let Some(src) = corpus("failures/win-sandbox-createprocessasuser-1920") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let tree = t.path().join("tree");
+    copy_tree(&src, &tree);
+    let log = walkdir::WalkDir::new(&tree)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "log"))
+        .unwrap()
+        .into_path();
+    // A long run: 3,000 commands after the first entry, each a distinct line.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    let filler: String = (0..3000)
+        .map(|n| {
+            format!(
+                "[2026-09-08T07:41:12.{:03}Z] Running command: step-{n:04}-of-a-long-run\n",
+                n % 1000
+            )
+        })
+        .collect();
+    std::fs::write(&log, format!("{first}\n{filler}{rest}")).unwrap();
+    let log_bytes = std::fs::metadata(&log).unwrap().len();
+    let db = t.path().join("h.db");
+    capture(&db, &[&tree], "2026-11-26T14:00:00.000Z");
+
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let mut texts: Vec<String> = Vec::new();
+    for sql in ["SELECT data FROM runs", "SELECT evidence FROM findings"] {
+        let mut st = c.prepare(sql).unwrap();
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        texts.extend(rows.map(|r| r.unwrap()));
+    }
+    let stored = texts.concat();
+    let kept = (0..3000)
+        .filter(|n| stored.contains(&format!("step-{n:04}-of-a-long-run")))
+        .count();
+    assert!(kept <= 5, "{kept} of 3000 filler lines were stored");
+    assert!(
+        (stored.len() as u64) < log_bytes / 10,
+        "{} bytes stored for a {log_bytes}-byte log",
+        stored.len()
+    );
+    // The evidence is still there.
+    assert!(
+        stored.contains("CreateProcessAsUserW failed: 1920"),
+        "{stored}"
+    );
+    let longest = stored
+        .split("\\n")
+        .flat_map(|s| s.split('"'))
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0);
+    assert!(longest <= 400, "a stored text of {longest} characters");
 }

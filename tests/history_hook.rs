@@ -299,3 +299,95 @@ fn the_installed_command_captures_through_a_shell_and_never_fails() {
     let (_, out, _) = hook(&db, "status", &settings);
     assert!(out.contains("not an SQLite database"), "{out}");
 }
+
+#[test]
+fn default_settings_are_the_users_and_project_is_the_folders() {
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("home");
+    let project = t.path().join("project");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&project).unwrap();
+    let db = t.path().join("h.db");
+    let run = |args: &[&str]| {
+        let out = triage(&db)
+            .env("HOME", &home)
+            .env("USERPROFILE", &home)
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let user = home.join(".claude/settings.json");
+    let local = project.join(".claude/settings.json");
+    run(&["hook", "install", "--project"]);
+    assert!(
+        local.is_file() && !user.exists(),
+        "--project writes only .claude/settings.json"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&local).unwrap()).unwrap();
+    for event in ["Stop", "SubagentStop", "SessionEnd"] {
+        assert_eq!(triage_commands(&v, event).len(), 1, "{event}");
+    }
+    run(&["hook", "install"]);
+    assert!(user.is_file(), "without --project: ~/.claude/settings.json");
+    let status = run(&["hook", "status"]);
+    assert!(status.contains(&user.display().to_string()), "{status}");
+    assert!(status.contains("no capture so far"), "{status}");
+    run(&["hook", "uninstall", "--project"]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&local).unwrap()).unwrap();
+    assert!(triage_commands(&v, "Stop").is_empty());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&user).unwrap()).unwrap();
+    assert_eq!(
+        triage_commands(&v, "Stop").len(),
+        1,
+        "the user's file is untouched"
+    );
+}
+
+/// A settings file kept as a symbolic link (a dotfiles repository) stays a link: the file it
+/// points to gets the hooks.
+#[cfg(unix)]
+#[test]
+fn a_linked_settings_file_stays_a_link() {
+    let t = tempfile::tempdir().unwrap();
+    let dotfiles = t.path().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let real = dotfiles.join("claude-settings.json");
+    std::fs::write(&real, SETTINGS).unwrap();
+    let link = t.path().join("settings.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let db = t.path().join("h.db");
+    let (code, _, err) = hook(&db, "install", &link);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced by a file"
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(triage_commands(&v, "Stop").len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("settings.json.triage-backup")).unwrap(),
+        SETTINGS,
+        "the backup is beside the link"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dotfiles).unwrap().count(),
+        1,
+        "nothing else in dotfiles"
+    );
+    let (code, _, err) = hook(&db, "uninstall", &link);
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert!(triage_commands(&v, "Stop").is_empty());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}

@@ -394,7 +394,9 @@ fn a_cut_in_captured_evidence_leaves_no_half_token() {
     });
     std::fs::write(jobs.join(format!("{id}.json")), rec.to_string()).expect("write");
     let p = dir.path().to_str().expect("UTF-8 temp path");
-    let db = dir.path().join("h.sqlite");
+    // The store beside the scanned tree: capture refuses one inside it.
+    let store = tempfile::tempdir().expect("tempdir");
+    let db = store.path().join("h.sqlite");
     let db = db.to_str().expect("UTF-8 temp path");
     run_as(true, &["--db", db, "capture", p]);
     let out = run_with(
@@ -511,7 +513,9 @@ fn escape_sequences_in_records_never_reach_the_terminal() {
         );
     }
     // The history store keeps record text as it was: `history` prints it escaped too.
-    let db = dir.path().join("history.sqlite");
+    // The store beside the scanned tree: capture refuses one inside it.
+    let store = tempfile::tempdir().expect("tempdir");
+    let db = store.path().join("history.sqlite");
     let db = db.to_str().expect("UTF-8 temp path");
     let out = triage()
         .args(["--db", db, "capture", p, "--no-progress"])

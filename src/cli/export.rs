@@ -87,12 +87,20 @@ fn select_cluster(res: &mut ScanResult, id: Option<&str>) -> Result<(), Exit> {
 
 /// Drops the runs that are in no cluster (healthy runs without a signature).
 fn keep_clustered_runs(res: &mut ScanResult) {
-    let keep: HashSet<String> = res
+    // By membership, not id: the same id can also be a healthy run in another workspace.
+    let keep: HashSet<*const crate::run::Run> = res
         .clusters
         .iter()
-        .flat_map(|c| c.runs.iter().cloned())
+        .flat_map(|c| crate::select::members(&res.runs, c))
+        .map(|r| r as *const _)
         .collect();
-    res.runs.retain(|r| keep.contains(&r.id));
+    let flags: Vec<bool> = res
+        .runs
+        .iter()
+        .map(|r| keep.contains(&(r as *const _)))
+        .collect();
+    let mut flag = flags.into_iter();
+    res.runs.retain(|_| flag.next().unwrap_or(false));
 }
 
 /// `triage bundle`.

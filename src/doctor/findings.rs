@@ -3,10 +3,19 @@
 
 use super::*;
 
+/// The known-bad configurations among the facts, each with the signature it leads to when the
+/// rule library has it.
 pub(super) fn problems(f: &Facts, rules: &RuleSet) -> Vec<Problem> {
     let has = |id: &str| rules.get(id).is_some().then(|| id.to_string());
-    let windows = f.os.platform == "windows";
     let mut out = Vec::new();
+    windows_problems(f, &has, &mut out);
+    install_problems(f, &has, &mut out);
+    out
+}
+
+/// The WindowsApps `pwsh.exe` stub and the `[windows] sandbox` setting.
+fn windows_problems(f: &Facts, has: &dyn Fn(&str) -> Option<String>, out: &mut Vec<Problem>) {
+    let windows = f.os.platform == "windows";
     if let Some(a) = &f.pwsh_alias
         && a.stub
     {
@@ -47,6 +56,10 @@ pub(super) fn problems(f: &Facts, rules: &RuleSet) -> Vec<Problem> {
             Some(_) => {}
         }
     }
+}
+
+/// How the plugin, Node.js, the Codex CLI, the state dirs and triage's hooks are installed.
+fn install_problems(f: &Facts, has: &dyn Fn(&str) -> Option<String>, out: &mut Vec<Problem>) {
     if f.plugins.len() > 1 {
         out.push(Problem {
             id: "several-plugin-copies".into(),
@@ -107,7 +120,6 @@ pub(super) fn problems(f: &Facts, rules: &RuleSet) -> Vec<Problem> {
             signature: None,
         });
     }
-    out
 }
 
 pub(super) fn exposure(f: &Facts, rules: &RuleSet) -> (Vec<Exposure>, usize) {

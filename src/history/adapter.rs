@@ -1,7 +1,7 @@
 //! The one place where the history store meets the scan pipeline: running a scan, turning a
-//! scanned [`Run`] into what the store keeps ([`RunData`] plus findings), turning stored rows
-//! back into [`Run`]s so that clustering ([`cluster::build`]) and the reports
-//! ([`report::json`], [`report::markdown`]) are the scan's own, and building the export
+//! scanned `Run` into what the store keeps ([`RunData`] plus findings), turning stored rows
+//! back into `Run`s so that clustering (`cluster::build`) and the reports
+//! (`report::json`, `report::markdown`) are the scan's own, and building the export
 //! document. When the pipeline's types move, this file is what changes.
 
 use super::ojson::Json;
@@ -374,7 +374,7 @@ fn line_ref(l: &LineData) -> LineRef {
     }
 }
 
-/// A stored run as a pipeline [`Run`], so clustering and the reports treat it like a
+/// A stored run as a pipeline `Run`, so clustering and the reports treat it like a
 /// scanned one.
 pub fn to_run(d: &RunData, findings: &[FindingData]) -> Run {
     let t = |s: &Option<String>| s.as_deref().and_then(parse_timestamp);

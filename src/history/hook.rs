@@ -307,7 +307,17 @@ pub fn uninstall(v: &mut Json) -> Vec<String> {
 
 /// Writes the settings: a backup of the old file beside it first, then the new text through
 /// a temporary file renamed over the old one (a crash leaves the old or the new, never half).
+///
+/// A settings file that is a symbolic link (dotfiles managers keep them so) is written
+/// through the link: the rename replaces the file it points to, and the link stays.
 pub fn write_settings(path: &Path, v: &Json, old: Option<&str>) -> anyhow::Result<Option<PathBuf>> {
+    let resolved = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)
+            .with_context(|| format!("{}: the link points nowhere", path.display()))?,
+        _ => path.to_path_buf(),
+    };
+    let named = path;
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -315,7 +325,8 @@ pub fn write_settings(path: &Path, v: &Json, old: Option<&str>) -> anyhow::Resul
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let backup = match old {
         Some(text) => {
-            let b = PathBuf::from(format!("{}.triage-backup", path.display()));
+            // Beside the name the user knows (the link, when it is one).
+            let b = PathBuf::from(format!("{}.triage-backup", named.display()));
             std::fs::write(&b, text)
                 .with_context(|| format!("cannot write the backup {}", b.display()))?;
             Some(b)

@@ -78,6 +78,22 @@ pub fn capture(
     let (paths, now) = (&opts.paths, opts.now);
     let started = std::time::Instant::now();
     let path = db_path(db)?;
+    let roots = if paths.is_empty() {
+        crate::discover::default_roots()
+    } else {
+        paths.clone()
+    };
+    if let Some(tree) = crate::bundle::scanned_tree_holding(&path, &roots) {
+        if quiet {
+            // The store's log would be inside the tree too: the hook writes nothing.
+            return Ok(EXIT_OK);
+        }
+        anyhow::bail!(
+            "the history store {} is inside the scanned tree {}; triage never writes there (give --db or TRIAGE_DB elsewhere)",
+            path.display(),
+            tree.display()
+        );
+    }
     let res = (|| -> anyhow::Result<(store::Counts, usize)> {
         // The store is checked before the scan: a broken store costs no scan.
         let mut st = Store::open_write(&path)?;
@@ -297,117 +313,134 @@ pub fn hook_command(
     let path = &target.path;
     let current = hook::read_settings(path)?;
     match action {
-        HookAction::Install => {
-            let exe = std::env::current_exe().context("cannot tell where this triage binary is")?;
-            let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-            let db_abs = db.map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf()));
-            let cmd = hook::hook_command(&exe, db_abs.as_deref());
-            let (mut v, old) = match current {
-                Some((v, t)) => (v, Some(t)),
-                None => (hook::Json::Object(Default::default()), None),
-            };
-            let added = hook::install(&mut v, &cmd);
-            if added.is_empty() {
-                println!(
-                    "triage hooks already installed in {} ({}); nothing changed",
-                    path.display(),
-                    hook::EVENTS.join(", ")
-                );
-                return Ok(EXIT_OK);
-            }
-            let backup = hook::write_settings(path, &v, old.as_deref())?;
-            println!(
-                "installed `{cmd}` on {} in {}{}",
-                added.join(", "),
-                path.display(),
-                backup
-                    .map(|b| format!(" (backup: {})", b.display()))
-                    .unwrap_or_default()
-            );
-            println!(
-                "runs are kept in {}; see them with `triage history`",
-                db_path(db)?.display()
-            );
-            Ok(EXIT_OK)
+        HookAction::Install => hook_install(path, current, db),
+        HookAction::Uninstall => hook_uninstall(path, current),
+        HookAction::Status => hook_status(path, current.as_ref().map(|(v, _)| v), db),
+    }
+}
+
+/// ` (backup: FILE)` when a backup was written.
+fn backup_note(backup: Option<PathBuf>) -> String {
+    backup
+        .map(|b| format!(" (backup: {})", b.display()))
+        .unwrap_or_default()
+}
+
+/// `hook install`: triage's command on every event of [`hook::EVENTS`] it is not yet on.
+fn hook_install(
+    path: &Path,
+    current: Option<(hook::Json, String)>,
+    db: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let exe = std::env::current_exe().context("cannot tell where this triage binary is")?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let db_abs = db.map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf()));
+    let cmd = hook::hook_command(&exe, db_abs.as_deref());
+    let (mut v, old) = match current {
+        Some((v, t)) => (v, Some(t)),
+        None => (hook::Json::Object(Default::default()), None),
+    };
+    let added = hook::install(&mut v, &cmd);
+    if added.is_empty() {
+        println!(
+            "triage hooks already installed in {} ({}); nothing changed",
+            path.display(),
+            hook::EVENTS.join(", ")
+        );
+        return Ok(EXIT_OK);
+    }
+    let backup = hook::write_settings(path, &v, old.as_deref())?;
+    println!(
+        "installed `{cmd}` on {} in {}{}",
+        added.join(", "),
+        path.display(),
+        backup_note(backup)
+    );
+    println!(
+        "runs are kept in {}; see them with `triage history`",
+        db_path(db)?.display()
+    );
+    Ok(EXIT_OK)
+}
+
+/// `hook uninstall`: only triage's own entries go.
+fn hook_uninstall(path: &Path, current: Option<(hook::Json, String)>) -> anyhow::Result<i32> {
+    let Some((mut v, old)) = current else {
+        println!("{} does not exist; nothing to uninstall", path.display());
+        return Ok(EXIT_OK);
+    };
+    let removed = hook::uninstall(&mut v);
+    if removed.is_empty() {
+        println!("no triage hooks in {}; nothing changed", path.display());
+        return Ok(EXIT_OK);
+    }
+    let backup = hook::write_settings(path, &v, Some(&old))?;
+    println!(
+        "removed triage hooks from {} in {}{}",
+        removed.join(", "),
+        path.display(),
+        backup_note(backup)
+    );
+    Ok(EXIT_OK)
+}
+
+/// `hook status`: which events are hooked, the store's last capture, its latest problems.
+fn hook_status(
+    path: &Path,
+    settings: Option<&hook::Json>,
+    db: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let hooked = settings.map(hook::hooked_events).unwrap_or_default();
+    println!(
+        "settings: {}{}",
+        path.display(),
+        if settings.is_none() {
+            " (does not exist)"
+        } else {
+            ""
         }
-        HookAction::Uninstall => {
-            let Some((mut v, old)) = current else {
-                println!("{} does not exist; nothing to uninstall", path.display());
-                return Ok(EXIT_OK);
-            };
-            let removed = hook::uninstall(&mut v);
-            if removed.is_empty() {
-                println!("no triage hooks in {}; nothing changed", path.display());
-                return Ok(EXIT_OK);
-            }
-            let backup = hook::write_settings(path, &v, Some(&old))?;
-            println!(
-                "removed triage hooks from {} in {}{}",
-                removed.join(", "),
-                path.display(),
-                backup
-                    .map(|b| format!(" (backup: {})", b.display()))
-                    .unwrap_or_default()
-            );
-            Ok(EXIT_OK)
-        }
-        HookAction::Status => {
-            let hooked = current
-                .as_ref()
-                .map(|(v, _)| hook::hooked_events(v))
-                .unwrap_or_default();
-            println!(
-                "settings: {}{}",
-                path.display(),
-                if current.is_none() {
-                    " (does not exist)"
-                } else {
-                    ""
-                }
-            );
-            for ev in hook::EVENTS {
-                let on = hooked.iter().any(|h| h == ev);
-                println!("  {ev:<13} {}", if on { "hooked" } else { "not hooked" });
-            }
-            let dbp = db_path(db)?;
-            match Store::open_read(&dbp) {
-                Ok(Some(st)) => {
-                    let n = st.run_count()?;
-                    match st.last_capture()? {
-                        Some(l) => println!(
-                            "store: {} ({n} runs; last {} {}: {} runs, {} new, {} changed, {} gone)",
-                            dbp.display(),
-                            l.kind,
-                            format_iso(l.at),
-                            l.counts.runs,
-                            l.counts.new,
-                            l.counts.changed,
-                            l.counts.gone
-                        ),
-                        None => println!("store: {} ({n} runs; never captured)", dbp.display()),
-                    }
-                }
-                Ok(None) => println!(
-                    "store: {} (not created yet: no capture so far)",
-                    dbp.display()
+    );
+    for ev in hook::EVENTS {
+        let on = hooked.iter().any(|h| h == ev);
+        println!("  {ev:<13} {}", if on { "hooked" } else { "not hooked" });
+    }
+    let dbp = db_path(db)?;
+    match Store::open_read(&dbp) {
+        Ok(Some(st)) => {
+            let n = st.run_count()?;
+            match st.last_capture()? {
+                Some(l) => println!(
+                    "store: {} ({n} runs; last {} {}: {} runs, {} new, {} changed, {} gone)",
+                    dbp.display(),
+                    l.kind,
+                    format_iso(l.at),
+                    l.counts.runs,
+                    l.counts.new,
+                    l.counts.changed,
+                    l.counts.gone
                 ),
-                Err(e) => println!("store: {e:#}"),
+                None => println!("store: {} ({n} runs; never captured)", dbp.display()),
             }
-            let log = log_path(&dbp);
-            if let Ok(text) = std::fs::read_to_string(&log) {
-                let lines: Vec<&str> = text.lines().collect();
-                if !lines.is_empty() {
-                    println!(
-                        "problems logged in {} (last {}):",
-                        log.display(),
-                        lines.len().min(3)
-                    );
-                    for l in &lines[lines.len().saturating_sub(3)..] {
-                        println!("  {l}");
-                    }
-                }
+        }
+        Ok(None) => println!(
+            "store: {} (not created yet: no capture so far)",
+            dbp.display()
+        ),
+        Err(e) => println!("store: {e:#}"),
+    }
+    let log = log_path(&dbp);
+    if let Ok(text) = std::fs::read_to_string(&log) {
+        let lines: Vec<&str> = text.lines().collect();
+        if !lines.is_empty() {
+            println!(
+                "problems logged in {} (last {}):",
+                log.display(),
+                lines.len().min(3)
+            );
+            for l in &lines[lines.len().saturating_sub(3)..] {
+                println!("  {l}");
             }
-            Ok(EXIT_OK)
         }
     }
+    Ok(EXIT_OK)
 }

@@ -5,6 +5,7 @@
 use super::style::Style;
 use crate::run::Run;
 use crate::scan::{ScanResult, needs_attention};
+use crate::select;
 use crate::term_safe;
 use crate::timefmt::human_span;
 use crate::vocab::Outcome;
@@ -141,6 +142,7 @@ fn clusters(o: &mut String, res: &ScanResult, style: &Style) {
         "\n{}",
         style.heading(&format!("Issues ({}):", res.clusters.len()))
     );
+    let names = select::Names::new(&res.runs);
     for c in &res.clusters {
         let sev = style.severity(c.severity, &format!("[{}]", c.severity.as_str()));
         let count = plural(c.count as usize, "run", "runs");
@@ -178,7 +180,9 @@ fn clusters(o: &mut String, res: &ScanResult, style: &Style) {
                 term_safe::line(&distinct.join(", "))
             );
         }
-        let ids: Vec<&str> = c.runs.iter().take(5).map(String::as_str).collect();
+        // Runs by workspace/id where a bare id names several runs (select::names).
+        let members = select::members(&res.runs, c);
+        let ids: Vec<&str> = members.iter().take(5).map(|r| names.of(r)).collect();
         let _ = writeln!(
             o,
             "    runs: {}{}",
@@ -208,12 +212,13 @@ fn attention(o: &mut String, res: &ScanResult, style: &Style) {
         "\n{}",
         style.heading(&format!("Runs needing attention ({}):", attention.len()))
     );
+    let names = select::Names::new(&res.runs);
     for r in &attention {
         let sigs: Vec<&str> = r.findings.iter().map(|f| f.signature.as_str()).collect();
         let _ = writeln!(
             o,
             "\n  {}  {}  {}  {}  {}{}",
-            term_safe::line(&r.id),
+            term_safe::line(names.of(r)),
             term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
             term_safe::line(&r.workspace.slug),
             r.age(res.now),

@@ -10,130 +10,137 @@ use crate::timefmt::{Millis, format_iso};
 use crate::warn::Warning;
 use serde::Serialize;
 
-/// Version of the document layout.
+/// `schema_version` of the document: bumped only when a field changes meaning or goes
+/// (adding a field does not), so a consumer can refuse a layout it does not know.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// `tool`.
+/// `tool`: which program wrote the document.
 #[derive(Debug, Serialize)]
 pub struct Tool {
-    /// `triage`.
+    /// Always `triage`.
     pub name: &'static str,
-    /// Crate version.
+    /// This triage's version (`CARGO_PKG_VERSION`).
     pub version: &'static str,
 }
 
-/// `ruleset`.
+/// `ruleset`: the rule library the findings come from, so two documents can be compared.
 #[derive(Debug, Serialize)]
 pub struct Ruleset {
-    /// Rules loaded.
+    /// Number of rules loaded (built-in plus `--rules` folders).
     pub rules: usize,
-    /// Hash of the rule files.
+    /// SHA-256 over the rule files' names and texts, as `triage --version` prints it.
     pub hash: String,
 }
 
-/// `scanned`.
+/// `scanned`: how much the scan read, to tell an empty result from an empty input.
 #[derive(Debug, Serialize)]
 pub struct ScannedDoc {
-    /// Roots.
+    /// The roots searched: the given PATHs, or the default plugin data locations.
     pub roots: Vec<String>,
-    /// Jobs.
+    /// Runs in the document (jobs read, after `--since`).
     pub jobs: u64,
-    /// Files read.
+    /// Files opened and read (records, logs, indexes, broker files).
     pub files: u64,
-    /// Bytes read.
+    /// Bytes of job records and logs read (indexes and broker files are not counted).
     pub bytes: u64,
-    /// Workspaces.
+    /// Workspace state directories seen.
     pub workspaces: u64,
     /// Runs older than `--since`, left out of the document (absent when none were).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_out_by_since: Option<u64>,
 }
 
-/// `workspace`.
+/// `workspace`: the project a run belongs to, from its state directory name
+/// (`<slug>-<hash>`) and the record's `workspaceRoot`.
 #[derive(Debug, Serialize)]
 pub struct WorkspaceDoc {
-    /// Slug.
+    /// The sanitised folder name of the project (the state directory name before `-<hash>`).
     pub slug: String,
-    /// Hash.
+    /// The 16 hex digits after the slug (sha256 of the real path), when the name has them.
     pub hash: Option<String>,
-    /// Root.
+    /// `workspaceRoot` as the record says (a path on the user's machine; redacted in exports).
     pub root: Option<String>,
 }
 
-/// One evidence line.
+/// One line that made a signature match: where it is and what it says (capped, redacted in
+/// exports).
 #[derive(Debug, Serialize)]
 pub struct EvidenceDoc {
-    /// Signature id.
+    /// The signature this line is evidence for.
     pub signature: String,
-    /// File.
+    /// The file it was read from (log, record or index).
     pub file: String,
-    /// Line.
+    /// 1-based line number in that file; `null` for a record field.
     pub line: Option<u64>,
-    /// Text.
+    /// The line's text, capped as in the scan.
     pub text: String,
 }
 
-/// `source`.
+/// `source`: the files a run was read from, so a reader can open them (and a history import
+/// can tell where a deleted run was).
 #[derive(Debug, Serialize)]
 pub struct SourceDoc {
-    /// Index file.
+    /// The workspace's `state.json` that lists the job, if any.
     pub index: Option<String>,
-    /// Job JSON.
+    /// The job record `jobs/<id>.json`, if it exists.
     pub record: Option<String>,
-    /// Job log.
+    /// The job log `jobs/<id>.log`, if it exists.
     pub log: Option<String>,
 }
 
-/// One run.
+/// One run in `runs`: the plugin's own fields, triage's outcome and why, versions, and the
+/// signatures with their evidence.
 #[derive(Debug, Serialize)]
 pub struct RunDoc {
-    /// Job id.
+    /// The plugin's job id (unique within a workspace only; see `workspace`).
     pub id: String,
-    /// Workspace.
+    /// The project the job ran in.
     pub workspace: WorkspaceDoc,
-    /// Layout.
+    /// Which on-disk layout the run was found in: `plugin-data`, `tmp-fallback`, `per-run`,
+    /// `other`.
     pub state_root: String,
-    /// Kind.
+    /// Job kind as recorded (`task`, `review`, `adversarial-review`).
     pub kind: Option<String>,
-    /// Title.
+    /// The record's title (`Codex Task`, …).
     pub title: Option<String>,
-    /// Plugin status.
+    /// The plugin's `status` as recorded (`queued`, `running`, `completed`, `failed`,
+    /// `cancelled`); says nothing about whether the work succeeded.
     pub status: Option<String>,
-    /// Plugin phase.
+    /// The plugin's `phase` as recorded (free text such as `starting`, `done`).
     pub phase: Option<String>,
-    /// Triage outcome.
+    /// Triage's verdict: `ok`, `failed`, `cancelled`, `stalled` or `in-progress`.
     pub outcome: String,
-    /// Why.
+    /// One sentence saying why triage decided that outcome.
     pub outcome_reason: String,
-    /// Times (ISO).
+    /// `createdAt` (ISO 8601, UTC, milliseconds), as are the other times.
     pub created_at: Option<String>,
-    /// Start.
+    /// `startedAt`.
     pub started_at: Option<String>,
-    /// End.
+    /// `completedAt`; absent while the job has not finished.
     pub completed_at: Option<String>,
-    /// Last activity.
+    /// The latest time anything was written for the job (last log entry or record update).
     pub last_activity_at: Option<String>,
-    /// Plugin version.
+    /// Plugin version, only from what the records say (install path); `null` when unknown.
     pub plugin_version: Option<String>,
-    /// CLI version.
+    /// Codex CLI version, from `codex-cli X.Y.Z` text or the thread's rollout file.
     pub cli_version: Option<String>,
-    /// Platform.
+    /// `windows`, `macos`, `linux` or `wsl`, from paths and text in the records.
     pub platform: Option<String>,
-    /// Thread id.
+    /// The Codex thread id, linking the run to its rollout in `~/.codex/sessions`.
     pub thread_id: Option<String>,
-    /// Recorded pid.
+    /// The pid the record names (for a running job, whether it is alive decides `stalled`).
     pub pid: Option<i64>,
-    /// Error message.
+    /// The record's `errorMessage`.
     pub error_message: Option<String>,
-    /// Summary.
+    /// The record's `summary` (first words of the prompt or result).
     pub summary: Option<String>,
-    /// The decisive line.
+    /// The line that says most about how the run ended (the error, the last entry).
     pub decisive: Option<LineRef>,
     /// Signature ids, most severe first.
     pub signatures: Vec<String>,
-    /// Evidence.
+    /// The lines behind each signature, most severe signature first.
     pub evidence: Vec<EvidenceDoc>,
-    /// Files.
+    /// The files the run was read from.
     pub source: SourceDoc,
 }
 
@@ -148,25 +155,26 @@ impl Serialize for RunsDoc<'_> {
     }
 }
 
-/// The whole document.
+/// The whole document of `scan --format json`, `export --format json` and `history --format
+/// json` (which adds its own fields): `schema/export.schema.json`.
 #[derive(Debug, Serialize)]
 pub struct Document<'a> {
-    /// Layout version.
+    /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// Tool.
+    /// The program that wrote it.
     pub tool: Tool,
-    /// Rules.
+    /// The rule library used.
     pub ruleset: Ruleset,
-    /// Generation time.
+    /// When the document was made (`--now` when given, for reproducible output).
     pub generated_at: String,
-    /// Totals.
+    /// What the scan read.
     pub scanned: ScannedDoc,
-    /// Warnings.
+    /// Every problem met reading the input (file, line, message); none stops a scan.
     pub warnings: Vec<Warning>,
-    /// Runs.
+    /// Every run, by creation time then id.
     pub runs: RunsDoc<'a>,
-    /// Clusters.
-    /// Clusters, serialised as they are (times as ISO strings).
+    /// The runs grouped by signature (and unclassified failures by their last line), most
+    /// severe and largest first; serialised as they are (times as ISO strings).
     pub clusters: &'a [Cluster],
 }
 
@@ -174,7 +182,7 @@ fn iso(t: Option<Millis>) -> Option<String> {
     t.map(format_iso)
 }
 
-/// One run as JSON.
+/// The [`RunDoc`] of a run (its fields copied; the run itself is not changed).
 pub fn run_doc(r: &Run) -> RunDoc {
     RunDoc {
         id: r.id.clone(),

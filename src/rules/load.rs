@@ -25,6 +25,18 @@ pub fn read_sources(src: &RuleSources) -> (Vec<(String, String)>, Vec<RuleProble
     (files, problems)
 }
 
+/// The display name of a rule file read from disk. `builtin:` marks the embedded library,
+/// whose regexes a load trusts ([`Checks::TrustEmbedded`]); a folder that happens to be
+/// named `builtin:rules` must not pass for it, so such a name gets a leading `./`.
+fn disk_name(p: &Path) -> String {
+    let name = p.display().to_string();
+    if name.starts_with("builtin:") {
+        format!("./{name}")
+    } else {
+        name
+    }
+}
+
 /// Largest rule file read (rules are a few KiB; a hostile one must not exhaust memory).
 pub const MAX_RULE_FILE_BYTES: u64 = 1 << 20;
 
@@ -53,7 +65,7 @@ fn collect_dir(dir: &Path, files: &mut Vec<(String, String)>, problems: &mut Vec
     if meta.is_file() {
         match std::fs::read(dir) {
             Ok(b) => match String::from_utf8(b) {
-                Ok(t) => files.push((dir.display().to_string(), t)),
+                Ok(t) => files.push((disk_name(dir), t)),
                 Err(_) => problems.push(RuleProblem {
                     file: dir.display().to_string(),
                     message: "not UTF-8 text".into(),

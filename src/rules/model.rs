@@ -1,7 +1,7 @@
 //! The rule-file schema (`rules/README.md`), as serde types. Unknown fields are errors.
 
 use super::state::State;
-use crate::vocab::{Platform, Scope, Severity};
+use crate::vocab::{Kind, Platform, Scope, Severity, StateRoot, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -135,16 +135,16 @@ pub enum Expect {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestJob {
-    /// Job kind.
+    /// Job kind (default `task`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// Job title.
+    pub kind: Option<Kind>,
+    /// Job title (default from the kind: `Codex Task`, `Codex Review`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Plugin status.
+    /// Plugin status (default `completed`; a string no plugin writes is kept as such).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Plugin phase.
+    pub status: Option<Status>,
+    /// Plugin phase (default from the status).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     /// Whether `completedAt` is set.
@@ -156,13 +156,13 @@ pub struct TestJob {
     /// `rendered`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rendered: Option<String>,
-    /// Time since last activity.
+    /// Time from the last activity to the test's "now" (a duration, default `1m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle: Option<String>,
-    /// Layout.
+    /// The layout the run is found in (default `plugin-data`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state_root: Option<String>,
-    /// Workspace split.
+    pub state_root: Option<StateRoot>,
+    /// Whether the workspace's jobs are split across state directories (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_split: Option<bool>,
     /// The record's `write` flag (default false).

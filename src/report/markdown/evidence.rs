@@ -12,8 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The log excerpts of the runs a report shows, by run id as the rendered model has it (the
-/// redacted id when redacting). Read from the recorded log paths, which the redacted model
+/// The key of a run's excerpt: the same job id can be a run in several workspaces.
+fn key(slug: &str, hash: Option<&str>, id: &str) -> String {
+    format!("{slug}-{}/{id}", hash.unwrap_or(""))
+}
+
+/// The log excerpts of the runs a report shows, by run identity (state directory and id) as
+/// the rendered model has it (redacted when redacting). Read from the recorded log paths, which the redacted model
 /// may no longer hold, and redacted before they are capped
 /// ([`crate::report::evidence::read_log`]).
 #[derive(Debug, Clone, Default)]
@@ -41,7 +46,13 @@ impl Excerpts {
 
     fn add_runs(&mut self, runs: &[&Run], redactor: Option<&Redactor>) {
         for r in runs.iter().take(RUNS_SHOWN) {
-            let id = redactor.map_or_else(|| r.id.clone(), |x| x.redact(&r.id).into_owned());
+            let red =
+                |s: &str| redactor.map_or_else(|| s.to_string(), |x| x.redact(s).into_owned());
+            let id = key(
+                &red(&r.workspace.slug),
+                r.workspace.hash.as_deref(),
+                &red(&r.id),
+            );
             if self.by_run.contains_key(&id) {
                 continue;
             }
@@ -54,9 +65,10 @@ impl Excerpts {
         }
     }
 
-    /// The excerpt of run `id`.
-    pub fn get(&self, id: &str) -> Option<&LogDetail> {
-        self.by_run.get(id)
+    /// The excerpt of run `r` (of the model as rendered).
+    pub fn get(&self, r: &Run) -> Option<&LogDetail> {
+        let k = key(&r.workspace.slug, r.workspace.hash.as_deref(), &r.id);
+        self.by_run.get(&k)
     }
 }
 
@@ -107,7 +119,9 @@ fn short_path(p: &str) -> String {
 
 pub(super) fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
     let _ = writeln!(o, "### Evidence\n");
-    for r in runs.iter().take(RUNS_SHOWN) {
+    // `workspace/id` where a bare id names several of the cluster's runs.
+    let names = crate::select::names(runs);
+    for (r, name) in runs.iter().zip(&names).take(RUNS_SHOWN) {
         let mut facts = Vec::new();
         if let Some(k) = &r.kind {
             facts.push(k.as_str().to_string());
@@ -121,7 +135,7 @@ pub(super) fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
         if let Some(t) = r.created_at {
             facts.push(format!("created {}", format_iso(t)));
         }
-        let _ = writeln!(o, "**{}** ({})\n", x.code(&r.id), facts.join(", "));
+        let _ = writeln!(o, "**{}** ({})\n", x.code(name), facts.join(", "));
         let (lines, more) = evidence_lines(c, r);
         if lines.is_empty() {
             let _ = writeln!(
@@ -135,12 +149,12 @@ pub(super) fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
                 let _ = writeln!(
                     o,
                     "\n+{more} more matching lines ({}).",
-                    x.code(&format!("triage explain {}", r.id))
+                    x.code(&format!("triage explain {name}"))
                 );
             }
             o.push('\n');
         }
-        let Some(d) = x.opts.excerpts.and_then(|e| e.get(&r.id)) else {
+        let Some(d) = x.opts.excerpts.and_then(|e| e.get(r)) else {
             continue;
         };
         if d.failing_total > 0 {
@@ -184,7 +198,7 @@ pub(super) fn evidence(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
         }
     }
     if runs.len() > RUNS_SHOWN {
-        let rest: Vec<String> = runs[RUNS_SHOWN..].iter().map(|r| x.code(&r.id)).collect();
+        let rest: Vec<String> = names[RUNS_SHOWN..].iter().map(|n| x.code(n)).collect();
         let _ = writeln!(
             o,
             "+{} more runs: {}. `triage explain RUN-ID` shows a run's timeline.\n",

@@ -264,7 +264,15 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
     summary(&mut o, &x, c, runs);
     steps(&mut o);
     evidence::evidence(&mut o, &x, c, runs);
-    let attempts: Vec<Attempt> = runs.iter().map(|r| Attempt::from_run(r)).collect();
+    // Rows name a run as the evidence does: `workspace/id` where a bare id is ambiguous.
+    let attempts: Vec<Attempt> = runs
+        .iter()
+        .zip(crate::select::names(runs))
+        .map(|(r, run)| Attempt {
+            run,
+            ..Attempt::from_run(r)
+        })
+        .collect();
     o.push_str(&render_timeline(&attempts));
     bisection::bisection(&mut o, &x, c, runs);
     related::distinct_and_related(&mut o, &x, c, rules);
@@ -295,11 +303,9 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
     o
 }
 
+/// The runs `c` lists, each found by id and membership (the same id can be several runs).
 fn cluster_runs<'a>(res: &'a ScanResult, c: &Cluster) -> Vec<&'a Run> {
-    c.runs
-        .iter()
-        .filter_map(|id| res.runs.iter().find(|r| &r.id == id))
-        .collect()
+    crate::select::members(&res.runs, c)
 }
 
 /// A one-line issue title for the export (`--title-only`): the top cluster, with counts.
