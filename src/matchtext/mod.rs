@@ -359,9 +359,13 @@ pub fn classify_tuned(
     };
     let context = vocab.find(text);
     let intent = intent::detect(text);
-    let in_context = context.is_some();
+    let matched = matching_rules(rules, &input);
+    // A product-specific signature (a rule that does not declare `needs_context`) is itself
+    // evidence that the text is about Codex: a thread from the Codex tracker often never names
+    // the product, but `Sandbox(LandlockRestrict)` next to a bwrap error says whose it is.
+    let in_context = context.is_some() || matched.iter().any(|(ri, _)| specific(rules, *ri));
 
-    let mut out: Vec<TextMatch> = matching_rules(rules, &input)
+    let mut out: Vec<TextMatch> = matched
         .into_iter()
         .filter_map(|(ri, blocked)| rule_match(rules, &input, ri, &blocked, intent, in_context))
         .collect();
@@ -383,6 +387,11 @@ pub fn classify_tuned(
         context,
         intent: Some(intent.as_str()),
     }
+}
+
+/// Whether rule `ri` is built on product-specific text (it does not declare `needs_context`).
+fn specific(rules: &RuleSet, ri: usize) -> bool {
+    !rules.rules[ri].file.needs_context
 }
 
 /// A text prepared for the rule stage: its segments, their pattern hits, its raw lines
