@@ -273,7 +273,13 @@ fn negated(rules: &RuleSet, p: usize, text: &str) -> bool {
     if COMPARISONS.iter().any(|c| sentence.contains(c)) {
         return true;
     }
-    // Only the same clause: stop at a sentence or clause break.
+    // Only the same clause: stop at a sentence or clause break. A spaced dash also ends one:
+    // `ERROR: Argumento u opción no válido - "C:/Program Files/Git/PID"` quotes the string
+    // after the dash, the "no" before it negates "válido".
+    let before = before
+        .replace(" - ", ". ")
+        .replace(" \u{2013} ", ". ")
+        .replace(" \u{2014} ", ". ");
     let clause = before
         .rsplit(['.', ';', ':', '!', '?', ','])
         .next()
