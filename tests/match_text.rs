@@ -408,3 +408,51 @@ fn catalog_literals_survive_their_carriers() {
         failures.join("\n")
     );
 }
+
+/// The other contraction or spelling of a catalogued message, written by hand (the catalog
+/// and the rules carry one form): each still finds its signature.
+#[test]
+fn contractions_and_spellings_of_catalogued_messages() {
+    use triage::matchtext::classify_text;
+    use triage::rules::{RuleSet, RuleSources};
+    let rules = RuleSet::load(&RuleSources {
+        builtin: true,
+        dirs: vec![],
+    })
+    .expect("rules load");
+    let cases = [
+        // catalog: "Codex could not find bubblewrap on PATH."
+        (
+            "linux-bwrap-namespace-denied",
+            "Codex couldn't find bubblewrap on PATH.",
+        ),
+        // catalog: "Codex CLI is not authenticated."
+        (
+            "setup-not-authenticated",
+            "Codex CLI isn't authenticated. Run `!codex login` and retry.",
+        ),
+        // catalog: "bwrap: Can't create file at …"
+        (
+            "linux-bwrap-mount-target-failed",
+            "bwrap: Cannot create file at /home/me/.codex/tmp: Read-only file system",
+        ),
+        // catalog: "Your Windows doesn't fully support CET."
+        (
+            "win-pwsh-cet-crash",
+            "Your Windows does not fully support CET. Please install all available Windows updates.",
+        ),
+        // catalog: "…failed: Hook cancelled"
+        (
+            "sessionend-hook-cancelled",
+            "SessionEnd hook [node \"${CLAUDE_PLUGIN_ROOT}/scripts/session-lifecycle-hook.mjs\" SessionEnd] failed: Hook canceled",
+        ),
+    ];
+    for (id, line) in cases {
+        let text = format!("Title: /codex:rescue fails\n\n```\n{line}\n```\n");
+        let got: Vec<String> = classify_text(&text, &rules)
+            .confident()
+            .map(|m| m.signature.clone())
+            .collect();
+        assert!(got.iter().any(|g| g == id), "{id}: {line} -> {got:?}");
+    }
+}

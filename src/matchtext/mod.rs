@@ -4,7 +4,7 @@
 //! How a text is decided (README, "How `match` decides"):
 //! 1. [`normalise`]: every line is cleaned (quotes, bullets, prompts, TUI glyphs, markdown,
 //!    escapes) and neighbouring lines of one block are also tried joined, so hard-wrapped
-//!    messages match; [`crate::matchtext_support`] gives each line a role (output, prose,
+//!    messages match; [`variants`] tries each line's other contraction/spelling forms; [`crate::matchtext_support`] gives each line a role (output, prose,
 //!    mention, another tool's output).
 //! 2. Rules: the one-pass matcher runs in the free-text scope; a rule matches when its
 //!    free-text condition holds. A rule that `yields_to` another loses the lines the other
@@ -22,6 +22,7 @@ pub mod context;
 pub mod intent;
 pub mod normalise;
 pub mod retrieval;
+pub mod variants;
 
 use crate::log::split_timestamp;
 use crate::matchtext_support::LineRole;
@@ -190,18 +191,29 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
         if !s.role.counts() {
             continue;
         }
-        rules
-            .matcher
-            .verify_line(s.text.as_bytes(), SCOPE_ALL_TEXT, &mut seen, &mut |p| {
-                single[i].push(p)
-            });
-        for &p in &single[i] {
-            // In prose, a string right after a negation is what the failure is *not*
-            // ("the error is not "blocked by policy" but …").
-            if s.role == LineRole::Prose && negated(rules, p, &s.text) {
-                continue;
+        // The segment as written, then its other contraction/spelling forms.
+        let forms: Vec<String> = std::iter::once(s.text.clone())
+            .chain(variants::variants(&s.text))
+            .collect();
+        for form in &forms {
+            let mut found = Vec::new();
+            rules
+                .matcher
+                .verify_line(form.as_bytes(), SCOPE_ALL_TEXT, &mut seen, &mut |p| {
+                    found.push(p)
+                });
+            for p in found {
+                if single[i].contains(&p) {
+                    continue;
+                }
+                single[i].push(p);
+                // In prose, a string right after a negation is what the failure is *not*
+                // ("the error is not "blocked by policy" but …").
+                if s.role == LineRole::Prose && negated(rules, p, form) {
+                    continue;
+                }
+                per_pattern.entry(p).or_default().insert(i);
             }
-            per_pattern.entry(p).or_default().insert(i);
         }
     }
     // A pasted job log's last entry is the last line of its code block: `last`-scope
@@ -276,10 +288,8 @@ fn negated(rules: &RuleSet, p: usize, text: &str) -> bool {
     // Only the same clause: stop at a sentence or clause break. A spaced dash also ends one:
     // `ERROR: Argumento u opción no válido - "C:/Program Files/Git/PID"` quotes the string
     // after the dash, the "no" before it negates "válido".
-    let before = before
-        .replace(" - ", ". ")
-        .replace(" \u{2013} ", ". ")
-        .replace(" \u{2014} ", ". ");
+    // (Typographic dashes are folded to `-` by the normaliser.)
+    let before = before.replace(" - ", ". ");
     let clause = before
         .rsplit(['.', ';', ':', '!', '?', ','])
         .next()
