@@ -431,6 +431,26 @@ fn kfold_retrieval_thresholds() {
             }
         }
     }
+    // The ranking itself, on every labelled thread (not only where the stage runs): how
+    // often a label is the best-ranked rule, or among the best three. Optimistic: the rules'
+    // own tests (part of each retrieval document) were written from many of these threads.
+    let index = triage::matchtext::retrieval::Index::of(&rules);
+    let (mut labelled, mut top1, mut top3) = (0, 0, 0);
+    for p in &all {
+        if p.case.labels.is_empty() {
+            continue;
+        }
+        labelled += 1;
+        let ranked = index.rank(&triage::matchtext::retrieval::tokens(&p.case.text));
+        let ids: Vec<&str> = ranked
+            .iter()
+            .take(3)
+            .map(|(r, _)| rules.rules[*r].id())
+            .collect();
+        top1 += u32::from(ids.first().is_some_and(|id| p.case.labels.contains(*id)));
+        top3 += u32::from(ids.iter().any(|id| p.case.labels.contains(*id)));
+    }
+    println!("retrieval ranking over {labelled} labelled threads: top-1 {top1}, top-3 {top3}");
     let (rules_only, _) = score_at(&all, off);
     let min = shipped_f1.iter().copied().fold(f64::INFINITY, f64::min);
     let max = shipped_f1.iter().copied().fold(0.0, f64::max);
