@@ -4,8 +4,9 @@
 //! How a text is decided (README, "How `match` decides"):
 //! 1. [`normalise`]: every line is cleaned (quotes, bullets, prompts, TUI glyphs, markdown,
 //!    escapes) and neighbouring lines of one block are also tried joined, so hard-wrapped
-//!    messages match; [`variants`] tries each line's other contraction/spelling forms; [`crate::matchtext_support`] gives each line a role (output, prose,
-//!    mention, another tool's output).
+//!    messages match; [`variants`] tries each line's other contraction/spelling forms;
+//!    [`crate::matchtext_support`] gives each line a role (output, prose, mention, another
+//!    tool's output); [`negation`] drops strings a prose sentence negates.
 //! 2. Rules: the one-pass matcher runs in the free-text scope; a rule matches when its
 //!    free-text condition holds. A rule that `yields_to` another loses the lines the other
 //!    matched (the envelope `stream disconnected before completion: <payload>` yields to the
@@ -20,6 +21,7 @@
 
 pub mod context;
 pub mod intent;
+mod negation;
 pub mod normalise;
 pub mod retrieval;
 pub mod variants;
@@ -38,36 +40,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Evidence lines kept per match.
 const EVIDENCE_PER_MATCH: usize = 5;
 
-/// Retrieval: lowest BM25 score of a `similar` proposal. Chosen by 5-fold cross-validation
-/// over `corpus/issues` (`tests/match_corpus.rs`, `kfold_retrieval_thresholds`): four of the
-/// five training splits pick 35 / 1.4, and held-out folds score no worse than with 20 / 1.6.
-pub const SIMILAR_MIN_SCORE: f64 = 35.0;
-/// Retrieval: how many times the runner-up's score the best must reach.
-pub const SIMILAR_MARGIN: f64 = 1.4;
-
-/// When the retrieval stage may propose a rule: the best rule's BM25 score must reach
-/// `min_score` and `margin` times the runner-up's, otherwise the stage abstains.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SimilarThresholds {
-    /// Lowest BM25 score of a proposal.
-    pub min_score: f64,
-    /// Ratio over the runner-up's score.
-    pub margin: f64,
-}
-
-impl SimilarThresholds {
-    /// The thresholds `triage match` uses ([`SIMILAR_MIN_SCORE`], [`SIMILAR_MARGIN`]).
-    pub const DEFAULT: SimilarThresholds = SimilarThresholds {
-        min_score: SIMILAR_MIN_SCORE,
-        margin: SIMILAR_MARGIN,
-    };
-    /// Thresholds that accept the best-ranked rule whenever the stage runs (for measuring
-    /// the stage's raw ranking, see [`similar_candidate`]).
-    pub const ANY: SimilarThresholds = SimilarThresholds {
-        min_score: 0.0,
-        margin: 1.0,
-    };
-}
+pub use retrieval::{SIMILAR_MARGIN, SIMILAR_MIN_SCORE, SimilarThresholds};
 
 /// How sure a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -209,7 +182,7 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
                 single[i].push(p);
                 // In prose, a string right after a negation is what the failure is *not*
                 // ("the error is not "blocked by policy" but …").
-                if s.role == LineRole::Prose && negated(rules, p, form) {
+                if s.role == LineRole::Prose && negation::negated(rules, p, form) {
                     continue;
                 }
                 per_pattern.entry(p).or_default().insert(i);
@@ -257,51 +230,6 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
     Hits { per_pattern }
 }
 
-/// Words that negate what follows them closely (lower case).
-const NEGATIONS: &[&str] = &[
-    "not", "isn't", "wasn't", "aren't", "never", "nor", "unlike", "instead", "rather", "no",
-];
-
-/// Phrases (lower case) that open a comparison with another issue within a sentence.
-const COMPARISONS: &[&str] = &[
-    "distinct from",
-    "different from",
-    "unlike ",
-    "not the same as",
-    "duplicate of",
-    "similar to",
-];
-
-/// Whether pattern `p`'s first match in `text` follows a negation within its last three
-/// words, or sits in a sentence that compares with another issue ("distinct from …").
-fn negated(rules: &RuleSet, p: usize, text: &str) -> bool {
-    let Some(m) = rules.matcher.regex(p).find(text.as_bytes()) else {
-        return false;
-    };
-    let before = text[..m.start()].to_lowercase();
-    // A string inside a comparison with another report ("Distinct from #391 (Codex drops
-    // terminal events)") is that report's failure, not this one's.
-    let sentence = before.rsplit(". ").next().unwrap_or(&before);
-    if COMPARISONS.iter().any(|c| sentence.contains(c)) {
-        return true;
-    }
-    // Only the same clause: stop at a sentence or clause break. A spaced dash also ends one:
-    // `ERROR: Argumento u opción no válido - "C:/Program Files/Git/PID"` quotes the string
-    // after the dash, the "no" before it negates "válido".
-    // (Typographic dashes are folded to `-` by the normaliser.)
-    let before = before.replace(" - ", ". ");
-    let clause = before
-        .rsplit(['.', ';', ':', '!', '?', ','])
-        .next()
-        .unwrap_or(&before);
-    clause
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .rev()
-        .take(3)
-        .any(|w| NEGATIONS.contains(&w))
-}
-
 /// Classifies `text`: rules, then context and intent, then retrieval and `unclassified`.
 pub fn classify_text(text: &str, rules: &RuleSet) -> TextResult {
     classify_with(text, rules, Vocabulary::builtin(), true)
@@ -344,12 +272,15 @@ pub fn similar_candidate(
         raw_lines: text.lines().collect(),
     };
     let intent = intent::detect(text);
-    if intent != Intent::Report || vocab.find(text).is_none() {
+    let matched = matching_rules(rules, &input);
+    let in_context =
+        vocab.find(text).is_some() || matched.iter().any(|(ri, _)| specific(rules, *ri));
+    if intent != Intent::Report || !in_context {
         return None;
     }
-    let any_rule = matching_rules(rules, &input)
+    let any_rule = matched
         .into_iter()
-        .any(|(ri, blocked)| rule_match(rules, &input, ri, &blocked, intent, true).is_some());
+        .any(|(ri, blocked)| rule_match(rules, &input, ri, &blocked, intent, in_context).is_some());
     if any_rule {
         return None;
     }
