@@ -304,3 +304,155 @@ fn a_rule_dir_vocabulary_extends_the_product_context() {
     assert_eq!(confidence(&run(false)).as_deref(), Some("low"));
     assert_eq!(confidence(&run(true)).as_deref(), Some("exact"));
 }
+
+/// The ways a report carries a catalogued message that are not a different wording: quoted,
+/// in a list, behind a log prefix, hard-wrapped by the terminal (at a space or mid-word),
+/// behind a relay's `Error: `, with typographic apostrophes, escaped inside a JSON string.
+fn carriers(literal: &str) -> Vec<(&'static str, String)> {
+    let title = "Title: /codex:review fails\n\n";
+    let mut out = vec![
+        ("quoted", format!("{title}> {literal}\n")),
+        ("bullet", format!("{title}- `{literal}`\n")),
+        (
+            "log prefix",
+            format!("{title}```\n[codex] [2026-09-01T10:00:00.000Z] {literal}\n```\n"),
+        ),
+        (
+            "typographic",
+            format!("{title}```\n{}\n```\n", literal.replace('\'', "\u{2019}")),
+        ),
+        (
+            "json string",
+            format!(
+                "{title}```\n{{\"type\":\"error\",\"message\":{}}}\n```\n",
+                serde_json::to_string(literal).unwrap()
+            ),
+        ),
+    ];
+    if !literal.starts_with("Error") {
+        out.push((
+            "relay prefix",
+            format!("{title}```\nError: {literal}\n```\n"),
+        ));
+    }
+    let chars: Vec<char> = literal.chars().collect();
+    if chars.len() >= 40 {
+        // A terminal wraps at its width, inside a word.
+        let cut: String = chars[..chars.len() / 2].iter().collect();
+        let rest: String = chars[chars.len() / 2..].iter().collect();
+        out.push((
+            "wrapped mid-word",
+            format!("{title}```\n{cut}\n{rest}\n```\n"),
+        ));
+        // A reporter's editor wraps at the space nearest the middle.
+        if let Some(sp) = literal[..literal.len() / 2].rfind(' ') {
+            out.push((
+                "wrapped at a space",
+                format!(
+                    "{title}{}\n{}\n",
+                    &literal[..sp],
+                    literal[sp + 1..].trim_start()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn catalog_literals_survive_their_carriers() {
+    use triage::matchtext::classify_text;
+    use triage::rules::{RuleSet, RuleSources};
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/docs/signatures.json");
+    let Ok(raw) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIPPED: {} not found", path.display());
+        return;
+    };
+    let catalog: Value = serde_json::from_str(&raw).expect("signatures.json");
+    let rules = RuleSet::load(&RuleSources {
+        builtin: true,
+        dirs: vec![],
+    })
+    .expect("rules load");
+    let found = |text: &str, id: &str| {
+        classify_text(text, &rules)
+            .confident()
+            .any(|m| m.signature == id)
+    };
+    let (mut tried, mut failures) = (0, Vec::new());
+    for sig in catalog["signatures"].as_array().expect("signatures") {
+        let id = sig["id"].as_str().unwrap();
+        for lit in sig["literals"].as_array().into_iter().flatten() {
+            let lit = lit.as_str().unwrap();
+            // Only literals that identify their row on their own, as plain output.
+            let plain = format!("Title: /codex:review fails\n\n```\n{lit}\n```\n");
+            // A heading that introduces a payload (`Raw final message:`) is a structural
+            // marker of an output block, not a message: it has no carriers.
+            if lit.len() < 16 || lit.contains("...") || lit.ends_with(':') || !found(&plain, id) {
+                continue;
+            }
+            for (how, text) in carriers(lit) {
+                tried += 1;
+                if !found(&text, id) {
+                    failures.push(format!("{id} [{how}]: {lit}"));
+                }
+            }
+        }
+    }
+    println!("{tried} carried literals, {} lost", failures.len());
+    assert!(tried > 200, "only {tried} carried literals tried");
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} carried literals lost their signature:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The other contraction or spelling of a catalogued message, written by hand (the catalog
+/// and the rules carry one form): each still finds its signature.
+#[test]
+fn contractions_and_spellings_of_catalogued_messages() {
+    use triage::matchtext::classify_text;
+    use triage::rules::{RuleSet, RuleSources};
+    let rules = RuleSet::load(&RuleSources {
+        builtin: true,
+        dirs: vec![],
+    })
+    .expect("rules load");
+    let cases = [
+        // catalog: "Codex could not find bubblewrap on PATH."
+        (
+            "linux-bwrap-namespace-denied",
+            "Codex couldn't find bubblewrap on PATH.",
+        ),
+        // catalog: "Codex CLI is not authenticated."
+        (
+            "setup-not-authenticated",
+            "Codex CLI isn't authenticated. Run `!codex login` and retry.",
+        ),
+        // catalog: "bwrap: Can't create file at …"
+        (
+            "linux-bwrap-mount-target-failed",
+            "bwrap: Cannot create file at /home/me/.codex/tmp: Read-only file system",
+        ),
+        // catalog: "Your Windows doesn't fully support CET."
+        (
+            "win-pwsh-cet-crash",
+            "Your Windows does not fully support CET. Please install all available Windows updates.",
+        ),
+        // catalog: "…failed: Hook cancelled"
+        (
+            "sessionend-hook-cancelled",
+            "SessionEnd hook [node \"${CLAUDE_PLUGIN_ROOT}/scripts/session-lifecycle-hook.mjs\" SessionEnd] failed: Hook canceled",
+        ),
+    ];
+    for (id, line) in cases {
+        let text = format!("Title: /codex:rescue fails\n\n```\n{line}\n```\n");
+        let got: Vec<String> = classify_text(&text, &rules)
+            .confident()
+            .map(|m| m.signature.clone())
+            .collect();
+        assert!(got.iter().any(|g| g == id), "{id}: {line} -> {got:?}");
+    }
+}

@@ -1,6 +1,10 @@
 //! Intent: is a free text a failure report, or a feature request, a question or a change
 //! log? Read from the title (the first line), the first lines and template headings. A text
 //! that is not a report gets at most low-confidence matches, even when it quotes an error.
+//! The cues are data: `rules/_vocab/intent.toml`, embedded in the binary.
+
+use serde::Deserialize;
+use std::sync::OnceLock;
 
 /// What the text is, as far as its title and template say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,93 +31,64 @@ impl Intent {
     }
 }
 
-/// Title words of a request (lower case).
-const REQUEST_TITLE: &[&str] = &[
-    "feature request",
-    "[feature",
-    "feat:",
-    "feat(",
-    "enhancement",
-    "proposal",
-    "[rfc]",
-    "rfc:",
-    "suggestion",
-    "request:",
-    "add support",
-    "support for ",
-    "please add",
-    "would be nice",
-    "would be great",
-    "allow ",
-    "option to ",
-    "ability to ",
-    "make it possible",
-    "expose ",
-    "let users",
-];
+/// The intent cues, read from `rules/_vocab/intent.toml` (embedded in the binary).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cues {
+    /// Title words of a request.
+    pub request_title: Vec<String>,
+    /// Headings of request templates.
+    pub request_template: Vec<String>,
+    /// How a question's title starts.
+    pub question_title: Vec<String>,
+    /// Title words of a change log.
+    pub changelog_title: Vec<String>,
+    /// Title words that make a text a failure report.
+    pub failure_title: Vec<String>,
+    /// Headings of bug-report templates.
+    pub report_template: Vec<String>,
+}
 
-/// Headings of request templates (lower case).
-const REQUEST_TEMPLATE: &[&str] = &[
-    "is your feature request related",
-    "describe the solution you'd like",
-    "proposed solution",
-    "feature description",
-    "### motivation",
-    "## motivation",
-    "### proposal",
-    "## proposal",
-    "### use case",
-];
+/// The cue file inside a rule folder.
+pub const CUES_FILE: &str = "_vocab/intent.toml";
 
-/// Title words of a question (lower case, at the start).
-const QUESTION_TITLE: &[&str] = &[
-    "question:",
-    "[question]",
-    "how do i ",
-    "how can i ",
-    "how to ",
-    "is it possible",
-    "is there a way",
-];
+impl Cues {
+    /// Parses a cue file (entries are lower-cased).
+    pub fn parse(text: &str) -> Result<Cues, String> {
+        let mut c: Cues = toml::from_str(text).map_err(|e| e.to_string())?;
+        for list in [
+            &mut c.request_title,
+            &mut c.request_template,
+            &mut c.question_title,
+            &mut c.changelog_title,
+            &mut c.failure_title,
+            &mut c.report_template,
+        ] {
+            for w in list.iter_mut() {
+                *w = w.to_lowercase();
+            }
+            list.retain(|w| !w.is_empty());
+        }
+        Ok(c)
+    }
 
-/// Words that say a title reports a failure (lower case).
-const FAILURE_TITLE: &[&str] = &[
-    "bug",
-    "error",
-    "fail",
-    "crash",
-    "broken",
-    "not work",
-    "doesn't work",
-    "does not work",
-    "hang",
-    "stuck",
-    "freez",
-    "cannot",
-    "can't",
-    "unable",
-    "exception",
-    "panic",
-    "denied",
-    "regression",
-    "timeout",
-    "timed out",
-    "never ",
-    "invalid",
-    "not found",
-    "missing",
-];
+    /// The built-in cues (empty, so every text is a report, only if the embedded file were
+    /// broken; a unit test keeps it parsing).
+    pub fn builtin() -> &'static Cues {
+        static C: OnceLock<Cues> = OnceLock::new();
+        C.get_or_init(|| {
+            crate::rules::builtin_support_files()
+                .iter()
+                .find(|(p, _)| p.ends_with(CUES_FILE))
+                .and_then(|(_, t)| Cues::parse(t).ok())
+                .unwrap_or_default()
+        })
+    }
+}
 
-/// Headings of bug templates (lower case).
-const REPORT_TEMPLATE: &[&str] = &[
-    "steps to reproduce",
-    "what happened",
-    "actual behavior",
-    "actual behaviour",
-    "what steps can reproduce",
-    "what issue are you seeing",
-    "bug description",
-];
+fn any_in(words: &[String], hay: &str) -> bool {
+    words.iter().any(|w| hay.contains(w.as_str()))
+}
 
 /// The text's title: its first non-blank line, without `#`, `Title:` and brackets.
 fn title(text: &str) -> String {
@@ -135,22 +110,22 @@ pub fn detect(text: &str) -> Intent {
         .collect::<Vec<_>>()
         .join("\n")
         .to_lowercase();
-    let failure_title = FAILURE_TITLE.iter().any(|w| t.contains(w));
-    let report_template = REPORT_TEMPLATE.iter().any(|w| head.contains(w));
-    if ["changelog", "change log", "release notes", "what's new"]
-        .iter()
-        .any(|w| t.contains(w))
-        || version_headings(text) >= 2
-    {
+    let c = Cues::builtin();
+    let failure_title = any_in(&c.failure_title, &t);
+    let report_template = any_in(&c.report_template, &head);
+    if any_in(&c.changelog_title, &t) || version_headings(text) >= 2 {
         return Intent::Changelog;
     }
-    if !failure_title && REQUEST_TITLE.iter().any(|w| t.contains(w)) {
+    if !failure_title && any_in(&c.request_title, &t) {
         return Intent::Request;
     }
-    if !failure_title && !report_template && REQUEST_TEMPLATE.iter().any(|w| head.contains(w)) {
+    if !failure_title && !report_template && any_in(&c.request_template, &head) {
         return Intent::Request;
     }
-    if !failure_title && !report_template && QUESTION_TITLE.iter().any(|w| t.starts_with(w)) {
+    if !failure_title
+        && !report_template
+        && c.question_title.iter().any(|w| t.starts_with(w.as_str()))
+    {
         return Intent::Question;
     }
     Intent::Report
@@ -180,6 +155,26 @@ fn version_headings(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_cue_file_parses_and_is_complete() {
+        let text = crate::rules::builtin_support_files()
+            .iter()
+            .find(|(p, _)| p.ends_with(CUES_FILE))
+            .map(|(_, t)| *t)
+            .expect("rules/_vocab/intent.toml is embedded");
+        let c = Cues::parse(text).expect("intent.toml parses");
+        for (name, list) in [
+            ("request_title", &c.request_title),
+            ("request_template", &c.request_template),
+            ("question_title", &c.question_title),
+            ("changelog_title", &c.changelog_title),
+            ("failure_title", &c.failure_title),
+            ("report_template", &c.report_template),
+        ] {
+            assert!(!list.is_empty(), "{name} is empty");
+        }
+    }
 
     #[test]
     fn titles_and_templates_decide() {

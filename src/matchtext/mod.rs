@@ -4,8 +4,9 @@
 //! How a text is decided (README, "How `match` decides"):
 //! 1. [`normalise`]: every line is cleaned (quotes, bullets, prompts, TUI glyphs, markdown,
 //!    escapes) and neighbouring lines of one block are also tried joined, so hard-wrapped
-//!    messages match; [`crate::matchtext_support`] gives each line a role (output, prose,
-//!    mention, another tool's output).
+//!    messages match; [`variants`] tries each line's other contraction/spelling forms;
+//!    [`crate::matchtext_support`] gives each line a role (output, prose, mention, another
+//!    tool's output); [`negation`] drops strings a prose sentence negates.
 //! 2. Rules: the one-pass matcher runs in the free-text scope; a rule matches when its
 //!    free-text condition holds. A rule that `yields_to` another loses the lines the other
 //!    matched (the envelope `stream disconnected before completion: <payload>` yields to the
@@ -20,8 +21,10 @@
 
 pub mod context;
 pub mod intent;
+mod negation;
 pub mod normalise;
 pub mod retrieval;
+pub mod variants;
 
 use crate::log::split_timestamp;
 use crate::matchtext_support::LineRole;
@@ -37,11 +40,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Evidence lines kept per match.
 const EVIDENCE_PER_MATCH: usize = 5;
 
-/// Retrieval: lowest BM25 score of a `similar` proposal (tuned on the development part of
-/// `corpus/issues`, see `tests/match_corpus.rs`).
-pub const SIMILAR_MIN_SCORE: f64 = 20.0;
-/// Retrieval: how many times the runner-up's score the best must reach.
-pub const SIMILAR_MARGIN: f64 = 1.6;
+pub use retrieval::{SIMILAR_MARGIN, SIMILAR_MIN_SCORE, SimilarThresholds};
 
 /// How sure a match is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -165,18 +164,29 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
         if !s.role.counts() {
             continue;
         }
-        rules
-            .matcher
-            .verify_line(s.text.as_bytes(), SCOPE_ALL_TEXT, &mut seen, &mut |p| {
-                single[i].push(p)
-            });
-        for &p in &single[i] {
-            // In prose, a string right after a negation is what the failure is *not*
-            // ("the error is not "blocked by policy" but …").
-            if s.role == LineRole::Prose && negated(rules, p, &s.text) {
-                continue;
+        // The segment as written, then its other contraction/spelling forms.
+        let forms: Vec<String> = std::iter::once(s.text.clone())
+            .chain(variants::variants(&s.text))
+            .collect();
+        for form in &forms {
+            let mut found = Vec::new();
+            rules
+                .matcher
+                .verify_line(form.as_bytes(), SCOPE_ALL_TEXT, &mut seen, &mut |p| {
+                    found.push(p)
+                });
+            for p in found {
+                if single[i].contains(&p) {
+                    continue;
+                }
+                single[i].push(p);
+                // In prose, a string right after a negation is what the failure is *not*
+                // ("the error is not "blocked by policy" but …").
+                if s.role == LineRole::Prose && negation::negated(rules, p, form) {
+                    continue;
+                }
+                per_pattern.entry(p).or_default().insert(i);
             }
-            per_pattern.entry(p).or_default().insert(i);
         }
     }
     // A pasted job log's last entry is the last line of its code block: `last`-scope
@@ -220,47 +230,6 @@ fn find_hits(segs: &[Segment], rules: &RuleSet) -> Hits {
     Hits { per_pattern }
 }
 
-/// Words that negate what follows them closely (lower case).
-const NEGATIONS: &[&str] = &[
-    "not", "isn't", "wasn't", "aren't", "never", "nor", "unlike", "instead", "rather", "no",
-];
-
-/// Phrases (lower case) that open a comparison with another issue within a sentence.
-const COMPARISONS: &[&str] = &[
-    "distinct from",
-    "different from",
-    "unlike ",
-    "not the same as",
-    "duplicate of",
-    "similar to",
-];
-
-/// Whether pattern `p`'s first match in `text` follows a negation within its last three
-/// words, or sits in a sentence that compares with another issue ("distinct from …").
-fn negated(rules: &RuleSet, p: usize, text: &str) -> bool {
-    let Some(m) = rules.matcher.regex(p).find(text.as_bytes()) else {
-        return false;
-    };
-    let before = text[..m.start()].to_lowercase();
-    // A string inside a comparison with another report ("Distinct from #391 (Codex drops
-    // terminal events)") is that report's failure, not this one's.
-    let sentence = before.rsplit(". ").next().unwrap_or(&before);
-    if COMPARISONS.iter().any(|c| sentence.contains(c)) {
-        return true;
-    }
-    // Only the same clause: stop at a sentence or clause break.
-    let clause = before
-        .rsplit(['.', ';', ':', '!', '?', ','])
-        .next()
-        .unwrap_or(&before);
-    clause
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .rev()
-        .take(3)
-        .any(|w| NEGATIONS.contains(&w))
-}
-
 /// Classifies `text`: rules, then context and intent, then retrieval and `unclassified`.
 pub fn classify_text(text: &str, rules: &RuleSet) -> TextResult {
     classify_with(text, rules, Vocabulary::builtin(), true)
@@ -280,6 +249,55 @@ pub fn classify_with(
     vocab: &Vocabulary,
     second_stage: bool,
 ) -> TextResult {
+    classify_tuned(
+        text,
+        rules,
+        vocab,
+        second_stage.then_some(SimilarThresholds::DEFAULT),
+    )
+}
+
+/// The retrieval stage's raw best rule for `text` (no floor, no margin), when the stage
+/// runs at all: no rule matched, the text is a report and in context. What threshold
+/// tuning and cross-validation read (`scripts/match-folds.sh`).
+pub fn similar_candidate(
+    text: &str,
+    rules: &RuleSet,
+    vocab: &Vocabulary,
+) -> Option<retrieval::Proposal> {
+    let segs = normalise::segments(text);
+    let input = Input {
+        hits: find_hits(&segs, rules),
+        segs,
+        raw_lines: text.lines().collect(),
+    };
+    let intent = intent::detect(text);
+    let matched = matching_rules(rules, &input);
+    let in_context =
+        vocab.find(text).is_some() || matched.iter().any(|(ri, _)| specific(rules, *ri));
+    if intent != Intent::Report || !in_context {
+        return None;
+    }
+    let any_rule = matched
+        .into_iter()
+        .any(|(ri, blocked)| rule_match(rules, &input, ri, &blocked, intent, in_context).is_some());
+    if any_rule {
+        return None;
+    }
+    let query = similar_query(&input);
+    let any = SimilarThresholds::ANY;
+    retrieval::Index::of(rules).propose(&query, any.min_score, any.margin)
+}
+
+/// [`classify_with`] with given retrieval thresholds; `None` disables retrieval and
+/// `unclassified` (the rule stage only).
+pub fn classify_tuned(
+    text: &str,
+    rules: &RuleSet,
+    vocab: &Vocabulary,
+    similar: Option<SimilarThresholds>,
+) -> TextResult {
+    let second_stage = similar.is_some();
     let segs = normalise::segments(text);
     let input = Input {
         hits: find_hits(&segs, rules),
@@ -288,15 +306,23 @@ pub fn classify_with(
     };
     let context = vocab.find(text);
     let intent = intent::detect(text);
-    let in_context = context.is_some();
+    let matched = matching_rules(rules, &input);
+    // A product-specific signature (a rule that does not declare `needs_context`) is itself
+    // evidence that the text is about Codex: a thread from the Codex tracker often never names
+    // the product, but `Sandbox(LandlockRestrict)` next to a bwrap error says whose it is.
+    let in_context = context.is_some() || matched.iter().any(|(ri, _)| specific(rules, *ri));
 
-    let mut out: Vec<TextMatch> = matching_rules(rules, &input)
+    let mut out: Vec<TextMatch> = matched
         .into_iter()
         .filter_map(|(ri, blocked)| rule_match(rules, &input, ri, &blocked, intent, in_context))
         .collect();
     let mut unclassified = None;
     if second_stage && out.is_empty() && intent == Intent::Report && in_context {
-        out.extend(similar_match(rules, &input));
+        out.extend(similar_match(
+            rules,
+            &input,
+            similar.unwrap_or(SimilarThresholds::DEFAULT),
+        ));
         if out.is_empty() {
             unclassified = find_unclassified(&input.segs, &input.raw_lines);
         }
@@ -308,6 +334,11 @@ pub fn classify_with(
         context,
         intent: Some(intent.as_str()),
     }
+}
+
+/// Whether rule `ri` is built on product-specific text (it does not declare `needs_context`).
+fn specific(rules: &RuleSet, ri: usize) -> bool {
+    !rules.rules[ri].file.needs_context
 }
 
 /// A text prepared for the rule stage: its segments, their pattern hits, its raw lines
@@ -448,10 +479,10 @@ fn rule_match(
 
 /// The second stage: BM25 over the rules' own words proposes one rule as `similar`, with
 /// the lines that carry the shared terms as evidence, or abstains.
-fn similar_match(rules: &RuleSet, input: &Input) -> Option<TextMatch> {
+fn similar_match(rules: &RuleSet, input: &Input, t: SimilarThresholds) -> Option<TextMatch> {
     let counted = || input.segs.iter().filter(|s| s.role.counts());
-    let query: Vec<String> = counted().flat_map(|s| retrieval::tokens(&s.text)).collect();
-    let p = retrieval::Index::of(rules).propose(&query, SIMILAR_MIN_SCORE, SIMILAR_MARGIN)?;
+    let query = similar_query(input);
+    let p = retrieval::Index::of(rules).propose(&query, t.min_score, t.margin)?;
     let mut evidence: Vec<TextEvidence> = Vec::new();
     for s in counted() {
         let toks = retrieval::tokens(&s.text);
@@ -484,6 +515,16 @@ fn similar_match(rules: &RuleSet, input: &Input) -> Option<TextMatch> {
         Some(note),
         evidence,
     ))
+}
+
+/// The retrieval query: the word tokens of the counted segments.
+fn similar_query(input: &Input) -> Vec<String> {
+    input
+        .segs
+        .iter()
+        .filter(|s| s.role.counts())
+        .flat_map(|s| retrieval::tokens(&s.text))
+        .collect()
 }
 
 /// `exact` and `similar` first, then `low`; within each, higher score, then higher
