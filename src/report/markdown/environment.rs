@@ -12,7 +12,8 @@ fn tool_text(x: &Ctx, t: &doctor::Tool) -> String {
     match (&t.version, &t.path) {
         (Some(v), _) => format!("{} ({source})", x.code(v)),
         (None, Some(p)) => format!("unknown, {} on PATH ({source})", x.code(p)),
-        (None, None) => format!("unknown ({source})"),
+        // The source already says why ("not run (pass --probe …)"): no second parenthesis.
+        (None, None) => format!("unknown: {source}"),
     }
 }
 
