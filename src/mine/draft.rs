@@ -208,46 +208,7 @@ fn scope_of(members: &[&Run]) -> &'static str {
     }
 }
 
-/// The regex for a template: masks become bounded classes, constant text is escaped, runs of
-/// whitespace match any whitespace.
-pub fn template_regex(template: &str) -> String {
-    const MASKS: [(&str, &str); 9] = [
-        ("<*>", r"\S+"),
-        ("<path>", r"\S+"),
-        ("<url>", r"https?://\S+"),
-        ("<n>", r"[0-9][0-9.]{0,30}(?:ms|s|m|h)?"),
-        ("<hex>", r"(?:0x)?[0-9A-Fa-f]{1,64}"),
-        ("<uuid>", r"[0-9A-Fa-f-]{36}"),
-        ("<ts>", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,16}Z?"),
-        ("<job>", r"[a-z]+-[0-9a-z]{4,}-[0-9a-z]{1,8}"),
-        ("<ip>", r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"),
-    ];
-    let mut out = String::new();
-    for (i, tok) in template.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push_str(r"\s+");
-        }
-        let mut rest = tok;
-        'tok: while !rest.is_empty() {
-            if let Some(lt) = rest.find('<') {
-                for (mask, class) in MASKS {
-                    if rest[lt..].starts_with(mask) {
-                        out.push_str(&regex::escape(&rest[..lt]));
-                        out.push_str(class);
-                        rest = &rest[lt + mask.len()..];
-                        continue 'tok;
-                    }
-                }
-                out.push_str(&regex::escape(&rest[..=lt]));
-                rest = &rest[lt + 1..];
-            } else {
-                out.push_str(&regex::escape(rest));
-                break;
-            }
-        }
-    }
-    out
-}
+pub use super::pattern::template_regex;
 
 /// A family for the draft from the template's words (the author checks it).
 fn guess_family(template: &str) -> &'static str {
@@ -509,21 +470,3 @@ pub fn default_dir() -> &'static Path {
     Path::new("rules")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn template_regex_matches_the_lines_it_came_from() {
-        let t = "failed to load configuration: <path>:<n>:<n>: invalid type: map, expected a (x)";
-        let re = Regex::new(&template_regex(t)).expect("compiles");
-        assert!(re.is_match(
-            "failed to load configuration: /home/a/.codex/config.toml:228:1: invalid type: map, expected a (x)"
-        ));
-        assert!(!re.is_match(
-            "failed to load configuration: /home/a/.codex/config.toml:228:1: invalid type: string, expected a (x)"
-        ));
-        let re = Regex::new(&template_regex("a <b <*>")).expect("compiles");
-        assert!(re.is_match("a <b c"));
-    }
-}

@@ -38,6 +38,7 @@
 
 pub mod draft;
 pub mod input;
+pub mod pattern;
 mod tokens;
 
 pub use tokens::{Span, Tokens, is_variable, mask_token};

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use super::Redactor;
-use crate::cluster::{Cluster, MatrixRow, RelatedRef};
-use crate::run::{Finding, LineRef, Run, SharedPath, Sources, Workspace};
+use crate::cluster::{Cluster, ClusterTemplate, MatrixRow, RelatedRef, TemplateVariable};
+use crate::run::{ErrorLine, Finding, LineRef, Run, SharedPath, Sources, Workspace};
 use crate::scan::{ScanResult, Scanned};
 use crate::warn::Warning;
 
@@ -192,6 +192,7 @@ impl Pass<'_> {
             model,
             last_entry,
             decisive,
+            error_lines,
             sources,
             findings,
         } = run;
@@ -229,6 +230,13 @@ impl Pass<'_> {
             model: self.opt(model),
             last_entry: last_entry.as_ref().map(|l| self.line(l)),
             decisive: decisive.as_ref().map(|l| self.line(l)),
+            error_lines: error_lines
+                .iter()
+                .map(|e| ErrorLine {
+                    source: e.source,
+                    line: self.line(&e.line),
+                })
+                .collect(),
             sources: Sources {
                 index: index.as_ref().map(|p| self.path(p)),
                 record: record.as_ref().map(|p| self.path(p)),
@@ -272,6 +280,7 @@ impl Pass<'_> {
             description,
             affected,
             matrix,
+            templates,
         } = c;
         Cluster {
             // A signature id or `unclassified:<hex fingerprint>`: no record text, and the key
@@ -301,6 +310,24 @@ impl Pass<'_> {
             fix: self.opt(fix),
             description: self.opt(description),
             affected: affected.clone(),
+            templates: templates
+                .iter()
+                .map(|t| ClusterTemplate {
+                    template: self.s(&t.template),
+                    source: t.source,
+                    count: t.count,
+                    variables: t
+                        .variables
+                        .iter()
+                        .map(|v| TemplateVariable {
+                            position: v.position,
+                            placeholder: v.placeholder.clone(),
+                            distinct: v.distinct,
+                            examples: self.all(&v.examples),
+                        })
+                        .collect(),
+                })
+                .collect(),
             matrix: matrix
                 .iter()
                 .map(
@@ -341,6 +368,7 @@ fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
         opts.into_iter().flatten().for_each(|s| f(s));
         f(&run.outcome_reason);
         let lines = run.last_entry.iter().chain(run.decisive.iter());
+        let lines = lines.chain(run.error_lines.iter().map(|e| &e.line));
         let lines = lines.chain(run.findings.iter().flat_map(|x| x.evidence.iter()));
         for l in lines {
             f(&l.file);
@@ -354,6 +382,10 @@ fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
     }
     for c in clusters {
         f(&c.title);
+        for t in &c.templates {
+            f(&t.template);
+            t.variables.iter().flat_map(|v| &v.examples).for_each(|s| f(s));
+        }
         c.workspaces.iter().for_each(|s| f(s));
     }
 }

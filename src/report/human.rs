@@ -87,6 +87,69 @@ pub fn outcome_counts(runs: &[Run]) -> String {
     }
 }
 
+/// Templates shown per unclassified cluster.
+const TEMPLATES_SHOWN: usize = 3;
+
+/// An unclassified cluster's templates, the values their variables took, when it was seen
+/// and on which versions (empty for a signature's cluster). Record text: terminal-safe.
+pub fn template_lines(c: &crate::cluster::Cluster, indent: &str) -> String {
+    let mut o = String::new();
+    if c.templates.is_empty() {
+        return o;
+    }
+    for t in c.templates.iter().take(TEMPLATES_SHOWN) {
+        let _ = writeln!(
+            o,
+            "{indent}template ({}, {}): {}",
+            t.source,
+            plural(t.count as usize, "run", "runs"),
+            term_safe::line(&t.template)
+        );
+        for v in &t.variables {
+            let more = v.distinct.saturating_sub(v.examples.len() as u64);
+            let tail = if more > 0 {
+                format!(", … ({} distinct)", v.distinct)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "{indent}  {} #{}: {}{tail}",
+                v.placeholder,
+                v.position,
+                term_safe::line(&v.examples.join(", "))
+            );
+        }
+    }
+    if c.templates.len() > TEMPLATES_SHOWN {
+        let _ = writeln!(
+            o,
+            "{indent}(+{} more templates)",
+            c.templates.len() - TEMPLATES_SHOWN
+        );
+    }
+    let when = |t: Option<crate::timefmt::Millis>| {
+        t.map(crate::timefmt::format_iso)
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let versions = |v: &[String]| {
+        if v.is_empty() {
+            "unknown".to_string()
+        } else {
+            term_safe::line(&v.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(
+        o,
+        "{indent}seen: {} .. {}; plugin {}; CLI {}",
+        when(c.first_seen),
+        when(c.last_seen),
+        versions(&c.plugin_versions),
+        versions(&c.cli_versions)
+    );
+    o
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -125,6 +188,7 @@ pub fn render(res: &ScanResult) -> String {
                 plural(c.count as usize, "run", "runs")
             );
             let _ = writeln!(o, "    id: {}", c.id);
+            o.push_str(&template_lines(c, "    "));
             if let Some(fix) = &c.fix {
                 o.push_str(&wrap(&format!("fix: {}", short_fix(fix)), "    ", 100));
             }
