@@ -58,7 +58,7 @@ fn mine_reads_job_trees_without_timestamps_and_writes_to_a_file() {
         .success();
     let text = std::fs::read_to_string(&out).expect("written");
     assert!(
-        text.starts_with("4 template(s) from 8 message(s)"),
+        text.starts_with("4 template(s) from 10 message(s)"),
         "{text}"
     );
     assert!(text.contains("Starting Codex Task."), "{text}");
@@ -74,7 +74,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
     let cl = unclassified(&doc);
     assert_eq!(cl.len(), 1, "one template cluster: {cl:#?}");
     let cluster = cl[0];
-    assert_eq!(cluster["count"], 4);
+    assert_eq!(cluster["count"], 5);
     assert_eq!(
         cluster["title"],
         "failed to record rollout items: thread <uuid> not found"
@@ -116,7 +116,7 @@ fn new_family_is_one_template_cluster_and_its_draft_matches_it_and_no_healthy_ru
         "scan", TREE, "--rules", rules_arg, "--format", "json", "--now", NOW,
     ]);
     let runs = doc["runs"].as_array().expect("runs");
-    assert_eq!(runs.len(), 4);
+    assert_eq!(runs.len(), 5);
     for r in runs {
         assert_eq!(
             common::signatures(r),
