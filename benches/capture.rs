@@ -7,6 +7,7 @@
 //! * `capture/steady`: scan + store write of an already-captured dir (the common case: nothing
 //!   new since the last turn), rules loaded once.
 //! * `capture/first`: the same into a fresh store.
+//! * `capture/load_rules`: loading the built-in rule library, which every process pays.
 //! * `capture/process`: the whole `triage capture --quiet` process, as the hook runs it
 //!   (process start, rule loading, scan, store).
 //!
@@ -80,6 +81,16 @@ fn bench(c: &mut Criterion) {
             let scan = adapter::scan_for_capture(&opts, &rules);
             st.capture(&scan.runs, NOW, &scan.roots, std::time::Instant::now())
                 .unwrap()
+        })
+    });
+    g.bench_function("load_rules", |b| {
+        b.iter(|| {
+            RuleSet::load(&RuleSources {
+                builtin: true,
+                dirs: vec![],
+            })
+            .map(|r| r.rules.len())
+            .unwrap_or(0)
         })
     });
     g.bench_function("process", |b| {

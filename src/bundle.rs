@@ -22,11 +22,12 @@ pub const ROOT: &str = "triage-bundle";
 pub struct Contents<'a> {
     /// The selected runs.
     pub runs: &'a [Run],
-    /// The JSON export (pretty, not yet redacted).
+    /// The JSON export (pretty; parsed and redacted value by value again here).
     pub export_json: String,
-    /// Doctor facts (not yet redacted).
+    /// Doctor facts (redacted here, value by value).
     pub doctor: Option<&'a Facts>,
-    /// Applied to every file and name; `None` keeps everything (`--no-redact`).
+    /// Applied to every file (on its parsed values or its lines) and name; `None` keeps
+    /// everything (`--no-redact`).
     pub redactor: Option<&'a Redactor>,
     /// Archive entry time (the scan's reference time, for reproducible bundles).
     pub mtime: u64,
@@ -67,7 +68,7 @@ fn read_capped(path: &Path) -> Result<(Vec<u8>, bool), String> {
 
 /// The `state.json` entry of one job, as a small index of its own: the full index lists
 /// other runs, which were not selected.
-fn index_entry(index: &Path, id: &str) -> Option<String> {
+fn index_entry(index: &Path, id: &str) -> Option<serde_json::Value> {
     let (bytes, _) = read_capped(index).ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let entry = v
@@ -75,27 +76,120 @@ fn index_entry(index: &Path, id: &str) -> Option<String> {
         .as_array()?
         .iter()
         .find(|j| j.get("id").and_then(|i| i.as_str()) == Some(id))?;
-    serde_json::to_string_pretty(&serde_json::json!({ "jobs": [entry] })).ok()
+    Some(serde_json::json!({ "jobs": [entry] }))
 }
 
-struct Writer<'a, W: Write> {
+/// One file of the bundle before redaction: a parsed JSON document (redacted value by
+/// value) or text (redacted line by line).
+enum Body {
+    Json(serde_json::Value),
+    Text(String),
+}
+
+impl Body {
+    /// The file's text as read, for learning the user names it holds.
+    fn learn_into(&self, r: &mut Redactor) {
+        match self {
+            Body::Json(v) => r.learn(&v.to_string()),
+            Body::Text(t) => r.learn(t),
+        }
+    }
+
+    /// The file's bytes, redacted by `r` when given.
+    fn render(self, r: Option<&Redactor>) -> anyhow::Result<String> {
+        Ok(match (self, r) {
+            (Body::Json(mut v), Some(r)) => {
+                crate::redact::json::redact_value(&mut v, r);
+                serde_json::to_string_pretty(&v)? + "\n"
+            }
+            (Body::Json(v), None) => serde_json::to_string_pretty(&v)? + "\n",
+            (Body::Text(t), Some(r)) => crate::redact::lines::redact_text(r, &t),
+            (Body::Text(t), None) => t,
+        })
+    }
+}
+
+/// A job record's body: its parsed JSON, or its text and why it did not parse (a torn or cut
+/// file), to be redacted line by line.
+fn record_body(bytes: &[u8]) -> (Body, Option<String>) {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(v) => (Body::Json(v), None),
+        Err(e) => (
+            Body::Text(String::from_utf8_lossy(bytes).into_owned()),
+            Some(e.to_string()),
+        ),
+    }
+}
+
+/// The files of the bundle (name, body) and the notes the README lists.
+fn gather(c: &Contents, red_id: &dyn Fn(&str) -> String) -> (Vec<(String, Body)>, Vec<String>) {
+    let mut files: Vec<(String, Body)> = Vec::new();
+    let mut notes = Vec::new();
+    match serde_json::from_str(&c.export_json) {
+        Ok(v) => files.push(("export.json".into(), Body::Json(v))),
+        Err(_) => files.push(("export.json".into(), Body::Text(c.export_json.clone()))),
+    }
+    if let Some(f) = c.doctor.and_then(|f| serde_json::to_value(f).ok()) {
+        files.push(("doctor.json".into(), Body::Json(f)));
+    }
+    for (i, r) in c.runs.iter().enumerate() {
+        // The workspace slug may be the user's name: the folder is named by position and id.
+        let dir = format!("records/{:03}-{}", i + 1, safe_name(&red_id(&r.id)));
+        if let Some(p) = r.sources.index.as_deref()
+            && let Some(e) = index_entry(Path::new(p), &r.id)
+        {
+            files.push((format!("{dir}/state-entry.json"), Body::Json(e)));
+        }
+        for (src, name) in [
+            (r.sources.record.as_deref(), "job.json"),
+            (r.sources.log.as_deref(), "job.log"),
+        ] {
+            let Some(p) = src else { continue };
+            let (bytes, cut) = match read_capped(Path::new(p)) {
+                Ok(x) => x,
+                Err(e) => {
+                    notes.push(format!("{dir}/{name}: {e}"));
+                    continue;
+                }
+            };
+            if cut {
+                notes.push(format!(
+                    "{dir}/{name}: only the last {} MiB of the file",
+                    MAX_FILE_BYTES >> 20
+                ));
+            }
+            let body = if name == "job.json" {
+                let (body, err) = record_body(&bytes);
+                if let Some(e) = err {
+                    notes.push(format!(
+                        "{dir}/{name}: not valid JSON ({e}); {} line by line as text",
+                        if c.redactor.is_some() {
+                            "redacted"
+                        } else {
+                            "copied"
+                        }
+                    ));
+                }
+                body
+            } else {
+                Body::Text(String::from_utf8_lossy(&bytes).into_owned())
+            };
+            files.push((format!("{dir}/{name}"), body));
+        }
+    }
+    (files, notes)
+}
+
+struct Writer<W: Write> {
     tar: tar::Builder<W>,
-    redactor: Option<&'a Redactor>,
     mtime: u64,
     /// Names written, for the manifest.
     names: Vec<String>,
 }
 
-impl<W: Write> Writer<'_, W> {
-    fn red(&self, s: &str) -> String {
-        match self.redactor {
-            Some(r) => r.redact(s).into_owned(),
-            None => s.to_string(),
-        }
-    }
-
-    fn add(&mut self, name: &str, text: &str) -> anyhow::Result<()> {
-        let body = self.red(text);
+impl<W: Write> Writer<W> {
+    /// Adds one file as it is: everything given here was redacted before.
+    fn add(&mut self, name: &str, body: &str) -> anyhow::Result<()> {
         let mut h = tar::Header::new_gnu();
         h.set_size(body.len() as u64);
         h.set_mode(0o644);
@@ -111,45 +205,32 @@ impl<W: Write> Writer<'_, W> {
 }
 
 /// Writes the bundle to `out` (gzip-compressed tar); returns the names of its files.
+///
+/// Redaction is on the content, never on the archive's bytes: JSON files (the export, the
+/// doctor facts, each `state.json` entry and job record) are parsed and redacted value by
+/// value ([`crate::redact::json`]), logs line by line ([`crate::redact::lines`]); a job
+/// record that is not valid JSON is redacted as text, and the README says so. The redactor
+/// first learns the user names of every file, so a name is hidden wherever it appears.
 pub fn write<W: Write>(out: W, c: &Contents) -> anyhow::Result<Vec<String>> {
     let gz = GzEncoder::new(out, Compression::default());
     let mut w = Writer {
         tar: tar::Builder::new(gz),
-        redactor: c.redactor,
         mtime: c.mtime,
         names: Vec::new(),
     };
-    let mut notes = Vec::new();
-    w.add("export.json", &c.export_json)?;
-    if let Some(f) = c.doctor {
-        w.add("doctor.json", &(serde_json::to_string_pretty(f)? + "\n"))?;
-    }
-    for (i, r) in c.runs.iter().enumerate() {
-        // The workspace slug may be the user's name: the folder is named by position and id.
-        let dir = format!("records/{:03}-{}", i + 1, safe_name(&r.id));
-        if let Some(p) = r.sources.index.as_deref()
-            && let Some(e) = index_entry(Path::new(p), &r.id)
-        {
-            w.add(&format!("{dir}/state-entry.json"), &e)?;
+    let base = c.redactor;
+    let red_id = |s: &str| base.map_or_else(|| s.to_string(), |r| r.redact(s).into_owned());
+    let (files, notes) = gather(c, &red_id);
+    let learned = base.map(|b| {
+        let mut r = b.clone();
+        for (_, body) in &files {
+            body.learn_into(&mut r);
         }
-        for (src, name) in [
-            (r.sources.record.as_deref(), "job.json"),
-            (r.sources.log.as_deref(), "job.log"),
-        ] {
-            let Some(p) = src else { continue };
-            match read_capped(Path::new(p)) {
-                Ok((bytes, cut)) => {
-                    if cut {
-                        notes.push(format!(
-                            "{dir}/{name}: only the last {} MiB of the file",
-                            MAX_FILE_BYTES >> 20
-                        ));
-                    }
-                    w.add(&format!("{dir}/{name}"), &String::from_utf8_lossy(&bytes))?;
-                }
-                Err(e) => notes.push(format!("{dir}/{name}: {e}")),
-            }
-        }
+        r
+    });
+    for (name, body) in files {
+        let text = body.render(learned.as_ref())?;
+        w.add(&name, &text)?;
     }
     let mut readme = format!(
         "triage bundle: {} run(s), made by triage {}.\n\n\
@@ -160,11 +241,15 @@ pub fn write<W: Write>(out: W, c: &Contents) -> anyhow::Result<Vec<String>> {
         env!("CARGO_PKG_VERSION")
     );
     readme.push_str(if c.redactor.is_some() {
-        "Home paths, user names and secrets were replaced (`~`, `<user>`, `<redacted>`) in every file.\n"
+        "Home paths, user names and secrets were replaced (`~`, `<user>`, `<redacted>`) in every file: \
+         JSON files value by value (re-formatted, members in sorted order), logs line by line.\n"
     } else {
         "NOT redacted (--no-redact): check before sharing.\n"
     });
     for n in &notes {
+        let n = learned
+            .as_ref()
+            .map_or_else(|| n.clone(), |r| r.redact(n).into_owned());
         readme.push_str(&format!("note: {n}\n"));
     }
     w.add("README.txt", &readme)?;
@@ -204,6 +289,32 @@ pub fn check_output(out: &Path, roots: &[PathBuf]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_that_does_not_parse_is_redacted_as_text_line_by_line() {
+        let r = Redactor::new(Some("/home/alice"), Some("alice"));
+        let torn = b"{\"id\": \"task-x\", \"cwd\": \"/home/alice/app\",\n\"key\": \"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nAAAAC3NzaC1lZDI1NTE5AAAA";
+        let (body, err) = record_body(torn);
+        assert!(err.is_some());
+        let text = body.render(Some(&r)).expect("renders");
+        assert_eq!(text.lines().count(), 4);
+        assert!(
+            !text.contains("alice") && !text.contains("MIIE") && !text.contains("AAAAC3"),
+            "{text}"
+        );
+        assert!(text.contains("\"~/app\""), "{text}");
+        // A record that parses is redacted value by value: an escape cannot hide a token.
+        let escaped = br#"{"note": "push with \u0067hp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5", "DB_PASSWORD": "s3cretValue9"}"#;
+        let (body, err) = record_body(escaped);
+        assert!(err.is_none());
+        let text = body.render(Some(&r)).expect("renders");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+        assert_eq!(v["note"], "push with <redacted>");
+        assert!(
+            !text.contains("aB3dE5") && !text.contains("s3cretValue9"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn names_are_safe() {

@@ -139,7 +139,12 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"\b(?:task|review|job)-[0-9a-z]{4,}-[0-9a-z]{1,8}\b",
             "<job>",
         ),
-        (r"https?://\S+", "<url>"),
+        // A URL ends before the punctuation around it (`(see https://x/1), then`, `<…>.`),
+        // so a title keeps its sentence; `<https://…>` autolinks are masked whole.
+        (
+            r#"<https?://[^\s<>]+>|https?://[^\s<>"'`]*[^\s<>"'`.,;:!?)\]}]"#,
+            "<url>",
+        ),
         (r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'`]+){2,}[\\/]?", "<path>"),
         (r"\b\d{1,3}(?:\.\d{1,3}){3}\b", "<ip>"),
         (

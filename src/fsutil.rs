@@ -83,12 +83,6 @@ impl TempFile {
         self.kept = true;
         Ok(())
     }
-
-    /// Moves the file to `dest` unless something is there already (`AlreadyExists`).
-    pub fn persist_noclobber(self, dest: &Path) -> std::io::Result<()> {
-        std::fs::hard_link(&self.path, dest)
-        // `self` is dropped here, removing the temporary name.
-    }
 }
 
 impl std::io::Write for TempFile {

@@ -30,43 +30,44 @@
 //! | to change | touch |
 //! |---|---|
 //! | a signature | `rules/<family>/<id>.toml` (and its `[[tests]]`) |
-//! | a structural rule condition (a state key) | `rules::model::StateSpec`, `rules::RunFacts` + `State::holds`, and the reader of the fact (`classify::facts`, `read::ExtraFacts`) |
+//! | a structural rule condition (a state key) | one line of the `facts!` table in `src/rules/state.rs`, and the reader of the fact (`classify::facts`, `read::ExtraFacts`) |
 //! | how an outcome is decided | `src/outcome.rs` ([`outcome::decide`]) |
 //! | what the log grammar recognises | `src/log.rs` |
 //! | a new data layout | `src/discover.rs` (and `vocab::StateRoot`) |
-//! | an output format | `src/report/` (one file) and its format enum in `src/cli.rs` |
-//! | a subcommand | one arm of the `Command` enum in `src/cli.rs` + one function |
+//! | an output format | `src/report/` (one file) and its format enum in `src/cli/args.rs` |
+//! | a subcommand | one arm of the `Command` enum in `src/cli/args.rs` + one function in `src/cli/` |
 //! | what is redacted | `redactors/detectors.toml` (data, with tests); the engine in `src/redact/`; which model fields, `src/redact/model.rs` |
 //! | what a terminal may be sent | `src/term_safe.rs` (applied where record text is printed) |
 
 #![deny(missing_docs)]
 
-pub mod bundle;
-pub mod classify;
+pub(crate) mod bundle;
+pub(crate) mod classify;
 pub mod cli;
-pub mod cluster;
-pub mod discover;
-pub mod doctor;
-pub mod explain;
-pub mod fsutil;
+pub(crate) mod cluster;
+pub(crate) mod discover;
+pub(crate) mod doctor;
+pub(crate) mod explain;
+pub(crate) mod fsutil;
 pub mod history;
 pub mod log;
 pub mod matchtext;
-pub mod matchtext_support;
+pub(crate) mod matchtext_support;
 pub mod mine;
-pub mod outcome;
-pub mod pid;
-pub mod platform;
-pub mod read;
+pub(crate) mod outcome;
+pub(crate) mod pid;
+pub(crate) mod platform;
+pub(crate) mod read;
 pub mod record;
 pub mod redact;
-pub mod report;
+pub(crate) mod report;
 pub mod rules;
-pub mod run;
+pub(crate) mod run;
 pub mod scan;
+pub(crate) mod select;
 pub mod term_safe;
-pub mod testjob;
+pub(crate) mod testjob;
 pub mod timefmt;
-pub mod versions;
+pub(crate) mod versions;
 pub mod vocab;
-pub mod warn;
+pub(crate) mod warn;

@@ -175,6 +175,57 @@ fn has_cue(text_lower: &str, cues: &[&str]) -> bool {
     cues.iter().any(|c| text_lower.contains(c))
 }
 
+/// Which lines of one prose paragraph are a mention: a cue makes its own sentence a
+/// mention (the sentence may run over several lines), and a line is a mention when every
+/// sentence it has a part of is. So "… stays `running`. Distinct from #391 (…) and" keeps
+/// the report's first sentence as evidence while the comparison that follows is dropped.
+fn mention_lines(para: &[&str]) -> Vec<bool> {
+    // The paragraph joined, with each line's byte range.
+    let mut joined = String::new();
+    let mut ranges = Vec::with_capacity(para.len());
+    for l in para {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        let start = joined.len();
+        joined.push_str(&l.to_ascii_lowercase());
+        ranges.push(start..joined.len());
+    }
+    // Sentence ranges: a break after `.`, `?`, `!` or `;` followed by whitespace, where the
+    // character before is not a digit (`v1.0. `, `1. ` list numbers stay inside).
+    let bytes = joined.as_bytes();
+    let mut sentences = Vec::new();
+    let mut from = 0;
+    for i in 1..bytes.len() {
+        let brk = matches!(bytes[i - 1], b'.' | b'?' | b'!' | b';')
+            && bytes[i].is_ascii_whitespace()
+            && !(i >= 2 && bytes[i - 2].is_ascii_digit());
+        if brk {
+            sentences.push((from..i, has_cue(&joined[from..i], MENTION_CUES)));
+            from = i;
+        }
+    }
+    sentences.push((from..joined.len(), has_cue(&joined[from..], MENTION_CUES)));
+    ranges
+        .iter()
+        .map(|r| {
+            let mut touched = sentences.iter().filter(|(s, _)| {
+                s.start < r.end && r.start < s.end && !joined[s.clone()].trim().is_empty()
+            });
+            let mut any = false;
+            let all = touched.all(|(s, m)| {
+                // Only the part of the sentence on this line decides whether it touches it.
+                let lo = s.start.max(r.start);
+                let hi = s.end.min(r.end);
+                let part = joined[lo..hi].trim();
+                any |= !part.is_empty() && !part.chars().all(|c| c.is_ascii_punctuation());
+                *m || part.is_empty() || part.chars().all(|c| c.is_ascii_punctuation())
+            });
+            all && any
+        })
+        .collect()
+}
+
 /// Whether the document as a whole only talks about failures: its title (first heading or
 /// first line) names a change log, release notes, a feature request or a question, or it
 /// has at least two version headings (`## 1.0.5`, `## [1.0.5] - 2026-…`).
@@ -229,14 +280,13 @@ pub fn analyse(text: &str) -> Vec<LineRole> {
         if para.is_empty() {
             return;
         }
-        let joined = para
-            .iter()
-            .map(|&i| lines[i])
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase();
-        let mention = doc_mention || section || has_cue(&joined, MENTION_CUES);
-        for &i in para.iter() {
+        let whole = doc_mention || section;
+        let mentions = if whole {
+            vec![true; para.len()]
+        } else {
+            mention_lines(&para.iter().map(|&i| lines[i]).collect::<Vec<_>>())
+        };
+        for (&i, mention) in para.iter().zip(mentions) {
             if roles[i] == LineRole::Prose && mention {
                 roles[i] = LineRole::Mention;
             }
@@ -305,6 +355,25 @@ mod tests {
         assert!(!is_loglike(
             "I think the usage limit setting should be configurable."
         ));
+    }
+
+    #[test]
+    fn a_comparison_cue_drops_only_its_own_sentence() {
+        let para = [
+            "the companion never exits, and the job record stays at",
+            "`status: \"running\"` with `pid: null`. Distinct from #391 (Codex drops",
+            "terminal events): here an error arrives and is discarded.",
+        ];
+        // line 2 still carries the report's sentence; line 3 is only the comparison
+        assert_eq!(mention_lines(&para), vec![false, false, true]);
+        assert_eq!(
+            mention_lines(&["This is similar to #57, the same Initializing hang."]),
+            vec![true]
+        );
+        assert_eq!(
+            mention_lines(&["Codex hangs at Initializing.", "See also #57."]),
+            vec![false, true]
+        );
     }
 
     fn roles(text: &str) -> Vec<LineRole> {

@@ -5,7 +5,6 @@
 
 use crate::log::{LineInfo, LineKind, LineSink};
 use crate::record::JobRecord;
-use crate::run::cap_text;
 use crate::timefmt::{Millis, format_iso, human_span};
 use crate::vocab::{Outcome, SCOPE_ERROR, Status};
 
@@ -83,13 +82,16 @@ fn set_line(slot: &mut Option<(u64, String)>, number: u64, text: &[u8]) {
     }
 }
 
-/// Triage's outcome and the reason in words (docs/format.md §10).
+/// Triage's outcome and the reason in words (docs/format.md §10). The record's error message
+/// in the reason is redacted by `redactor` (when given) before it is cut, so a cut cannot
+/// leave half a token the redactor no longer recognises.
 pub fn decide(
     rec: &JobRecord,
     lf: &LogEnding,
     last_activity: Option<Millis>,
     pid_alive: Option<bool>,
     clock: Clock,
+    redactor: Option<&crate::redact::Redactor>,
 ) -> (Outcome, String) {
     let status = rec.status.as_ref();
     let idle = last_activity.map(|t| clock.now - t);
@@ -132,7 +134,7 @@ pub fn decide(
             let why = match &rec.error_message {
                 Some(e) => format!(
                     "status failed: {}",
-                    cap_text(e.lines().next().unwrap_or(""), 120)
+                    crate::redact::model::cap(redactor, e.lines().next().unwrap_or(""), 120)
                 ),
                 None if lf.last_error.is_some() => "status failed after a Codex error".into(),
                 None => "status failed: the turn did not complete".into(),

@@ -76,6 +76,9 @@ pub struct ReadEnv<'a> {
     pub codex_sessions: Option<&'a Path>,
     /// Redacts evidence before it is capped, when the output will be redacted.
     pub redactor: Option<&'a crate::redact::Redactor>,
+    /// The scanned roots: a record's `logFile` outside its own folder is read only when it
+    /// lies under one of them (never a file the user did not point the scan at).
+    pub scan_roots: &'a [PathBuf],
 }
 
 /// Where the bytes of a job's file come from: disk, or memory (rule self-tests).
@@ -254,6 +257,22 @@ fn load_record(t: &mut JobTask, w: &mut Vec<Warning>, counters: &Counters) -> Lo
     }
 }
 
+/// The file a record's `logFile` names, when the job has no log beside its record and that
+/// file exists under one of the scanned roots (a job whose log another plugin's data dir
+/// holds). Its evidence is then read like any job log.
+fn log_file_in_roots(log_file: Option<&str>, roots: &[PathBuf]) -> Option<PathBuf> {
+    let p = Path::new(log_file?);
+    if !p.is_absolute() || !p.is_file() {
+        return None;
+    }
+    let canon = p.canonicalize().ok()?;
+    roots
+        .iter()
+        .filter_map(|r| r.canonicalize().ok())
+        .any(|r| canon.starts_with(&r))
+        .then_some(canon)
+}
+
 /// Reads one job into a [`ReadRun`]; `None` when it is older than `--since`.
 pub fn read_run(
     mut t: JobTask,
@@ -264,6 +283,9 @@ pub fn read_run(
 ) -> Option<ReadRun> {
     let loaded = load_record(&mut t, w, counters);
     let rec = &loaded.rec;
+    if t.log.is_none() {
+        t.log = log_file_in_roots(rec.log_file.as_deref(), env.scan_roots).map(Input::File);
+    }
     let created_at = rec.created_at.or_else(|| record::time_from_id(&t.id));
     if let (Some(since), Some(created)) = (env.since, created_at)
         && created < since
@@ -318,8 +340,14 @@ pub fn read_run(
         .filter(|_| env.check_pids)
         .map(Path::new);
     let pid_alive = pid::alive(rec.pid, rec.log_file.as_deref(), actual_log);
-    let (outcome, outcome_reason) =
-        outcome::decide(rec, &ending, last_activity_at, pid_alive, env.clock);
+    let (outcome, outcome_reason) = outcome::decide(
+        rec,
+        &ending,
+        last_activity_at,
+        pid_alive,
+        env.clock,
+        env.redactor,
+    );
 
     let paths = [record_shared.as_deref(), log_shared.as_deref()];
     let plugin_version = plugin_version(&hits, paths, rec);
@@ -587,5 +615,34 @@ fn collect_strings<'v>(v: &'v Value, out: &mut Vec<&'v str>, depth: usize) {
         Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out, depth + 1)),
         Value::Object(o) => o.values().for_each(|x| collect_strings(x, out, depth + 1)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_file_is_followed_only_inside_the_scanned_roots() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let other = tempfile::tempdir().expect("temp dir");
+        let inside = root.path().join("other-plugin/state/jobs/task-x.log");
+        std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+        std::fs::write(&inside, "[codex] Turn started (t).\n").unwrap();
+        let outside = other.path().join("task-y.log");
+        std::fs::write(&outside, "x\n").unwrap();
+        let roots = [root.path().to_path_buf()];
+        let s = |p: &Path| p.display().to_string();
+        assert_eq!(
+            log_file_in_roots(Some(&s(&inside)), &roots),
+            Some(inside.canonicalize().unwrap())
+        );
+        assert_eq!(log_file_in_roots(Some(&s(&outside)), &roots), None);
+        assert_eq!(
+            log_file_in_roots(Some(&s(&root.path().join("missing.log"))), &roots),
+            None
+        );
+        assert_eq!(log_file_in_roots(Some("jobs/task-x.log"), &roots), None);
+        assert_eq!(log_file_in_roots(None, &roots), None);
     }
 }

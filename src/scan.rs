@@ -103,12 +103,42 @@ impl ScanOptions {
             check_pids: self.check_pids,
             codex_sessions: self.codex_sessions.as_deref(),
             redactor: self.redactor.as_ref(),
+            scan_roots: &self.paths,
         }
     }
 }
 
+/// The runs of a scan, read and classified but not clustered: all `triage capture` stores
+/// (it clusters nothing, so a hook does not pay for it).
+#[derive(Debug)]
+pub struct RunsRead {
+    /// Totals.
+    pub scanned: Scanned,
+    /// Runs, sorted by creation time then id.
+    pub runs: Vec<Run>,
+    /// Problems met.
+    pub warnings: Vec<Warning>,
+}
+
 /// Runs the whole pipeline.
 pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
+    let RunsRead {
+        scanned,
+        runs,
+        warnings,
+    } = read_runs(opts, rules);
+    let clusters = cluster::build(&runs, rules);
+    ScanResult {
+        scanned,
+        runs,
+        clusters,
+        warnings,
+        now: opts.now,
+    }
+}
+
+/// Discovers, reads and classifies every run: the pipeline up to clustering.
+pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
     let found = discover::discover(&opts.paths);
     let warnings = Warnings::default();
     warnings.extend(found.warnings);
@@ -167,11 +197,10 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
             .cmp(&b.created_at)
             .then_with(|| a.id.cmp(&b.id))
     });
-    let clusters = cluster::build(&runs, rules);
     let mut ws: Vec<String> = runs.iter().map(|r| r.workspace.key()).collect();
     ws.sort();
     ws.dedup();
-    ScanResult {
+    RunsRead {
         scanned: Scanned {
             roots: found
                 .roots
@@ -185,9 +214,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
             left_out_by_since: left_out.load(Ordering::Relaxed),
         },
         runs,
-        clusters,
         warnings: warnings.into_sorted(),
-        now: opts.now,
     }
 }
 

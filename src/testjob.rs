@@ -106,6 +106,7 @@ fn run_job(set: &RuleSet, job: &TestJob) -> Result<BTreeSet<String>, String> {
         check_pids: false,
         codex_sessions: None,
         redactor: None,
+        scan_roots: &[],
     };
     let read = read::read_run(task, &ctx, &env, &mut Vec::new(), &Counters::default())
         .ok_or("the test job was not read back")?;

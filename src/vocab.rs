@@ -274,3 +274,118 @@ impl Platform {
         }
     }
 }
+
+/// A word of the vocabulary with a fixed set of known spellings, so a rule file naming an
+/// unknown value is refused when it is loaded (see `rules::state`).
+pub trait Word: Sized + Clone + 'static {
+    /// Every value a rule may name, in documentation order.
+    const KNOWN: &'static [Self];
+
+    /// The spelling used in rule files, records and reports.
+    fn word(&self) -> &str;
+
+    /// The known value spelt `s`, if any.
+    fn known(s: &str) -> Option<Self> {
+        Self::KNOWN.iter().find(|w| w.word() == s).cloned()
+    }
+
+    /// The known spellings, comma-separated (for error messages).
+    fn known_list() -> String {
+        let words: Vec<&str> = Self::KNOWN.iter().map(|w| w.word()).collect();
+        words.join(", ")
+    }
+}
+
+impl Word for Status {
+    const KNOWN: &'static [Status] = &[
+        Status::Queued,
+        Status::Running,
+        Status::Completed,
+        Status::Failed,
+        Status::Cancelled,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for Kind {
+    const KNOWN: &'static [Kind] = &[Kind::Task, Kind::Review, Kind::AdversarialReview];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for Outcome {
+    const KNOWN: &'static [Outcome] = &[
+        Outcome::Ok,
+        Outcome::Failed,
+        Outcome::Cancelled,
+        Outcome::Stalled,
+        Outcome::InProgress,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for StateRoot {
+    const KNOWN: &'static [StateRoot] = &[
+        StateRoot::PluginData,
+        StateRoot::TmpFallback,
+        StateRoot::PerRun,
+        StateRoot::Other,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Word for Platform {
+    const KNOWN: &'static [Platform] = &[
+        Platform::Windows,
+        Platform::Macos,
+        Platform::Linux,
+        Platform::Wsl,
+    ];
+    fn word(&self) -> &str {
+        self.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_spelling<T: Serialize>(v: &T) -> String {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|j| j.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    fn check<T: Word + Serialize + for<'de> Deserialize<'de>>() {
+        for w in T::KNOWN {
+            // A rule file, a record and a report must spell a word alike.
+            assert_eq!(serde_spelling(w), w.word());
+            assert_eq!(
+                T::known(w.word()).map(|k| k.word().to_string()),
+                Some(w.word().into())
+            );
+        }
+        assert!(T::known("no-such-word").is_none());
+    }
+
+    #[test]
+    fn known_words_are_spelt_as_serde_spells_them() {
+        check::<Status>();
+        check::<Kind>();
+        check::<Outcome>();
+        check::<StateRoot>();
+        check::<Platform>();
+        assert_eq!(
+            Status::known_list(),
+            "queued, running, completed, failed, cancelled"
+        );
+    }
+}

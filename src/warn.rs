@@ -51,13 +51,6 @@ pub struct Warnings {
 }
 
 impl Warnings {
-    /// Records one warning.
-    pub fn push(&self, w: Warning) {
-        if let Ok(mut v) = self.items.lock() {
-            v.push(w);
-        }
-    }
-
     /// Records many warnings.
     pub fn extend(&self, ws: impl IntoIterator<Item = Warning>) {
         if let Ok(mut v) = self.items.lock() {

@@ -112,7 +112,7 @@ fn human_report_leads_with_clusters() {
 }
 
 #[test]
-fn ndjson_is_one_run_per_line() {
+fn ndjson_lines_carry_a_type_and_end_with_a_summary() {
     let out = triage()
         .args([
             "scan",
@@ -129,12 +129,28 @@ fn ndjson_is_one_run_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
-    assert_eq!(lines.len(), 9);
+    let of = |t: &str| lines.iter().filter(|l| l["type"] == t).count();
+    assert_eq!(of("run"), 9);
+    assert!(of("cluster") >= 1, "{text}");
+    assert_eq!(of("summary"), 1);
+    assert_eq!(
+        of("run") + of("cluster") + of("warning") + of("summary"),
+        lines.len(),
+        "every line has one of the four types"
+    );
     assert!(
         lines
             .iter()
+            .filter(|l| l["type"] == "run")
             .all(|l| l["id"].is_string() && l["outcome"].is_string())
     );
+    // Runs first (streamed as they are written), the summary last with the totals.
+    assert_eq!(lines[0]["type"], "run");
+    let last = lines.last().unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["runs"], 9);
+    assert_eq!(last["clusters"], of("cluster"));
+    assert!(last["ruleset"]["hash"].is_string() && last["scanned"]["jobs"].is_u64());
 }
 
 #[test]
@@ -434,8 +450,9 @@ fn match_reads_stdin_and_files() {
     assert_eq!(doc["matches"], serde_json::json!([]));
 }
 
-/// NDJSON is streamed line by line (issue #12): each line is, in order, the run the JSON
-/// document lists, on the sample and on the labelled failure trees.
+/// NDJSON is streamed line by line (issue #12) and carries everything the JSON document
+/// does (issue #13): in order, the document's runs, its clusters and its warnings, each
+/// with its `type`; on the sample and on the labelled failure trees.
 #[test]
 fn ndjson_lines_are_the_json_documents_runs_in_order() {
     for tree in ["testdata/sample", "../shared/corpus/failures"] {
@@ -449,8 +466,31 @@ fn ndjson_lines_are_the_json_documents_runs_in_order() {
             .lines()
             .map(|l| serde_json::from_str(l).expect("each line is JSON"))
             .collect();
+        let typed = |t: &str| -> Vec<Value> {
+            lines
+                .iter()
+                .filter(|l| l["type"] == t)
+                .map(|l| {
+                    let mut l = l.clone();
+                    l.as_object_mut().unwrap().remove("type");
+                    l
+                })
+                .collect()
+        };
         let runs = doc["runs"].as_array().unwrap();
         assert!(!runs.is_empty(), "{tree} has runs");
-        assert_eq!(&lines, runs, "{tree}");
+        assert_eq!(&typed("run"), runs, "{tree}");
+        assert_eq!(
+            &typed("cluster"),
+            doc["clusters"].as_array().unwrap(),
+            "{tree}"
+        );
+        assert_eq!(
+            &typed("warning"),
+            doc["warnings"].as_array().unwrap(),
+            "{tree}"
+        );
+        let summary = &typed("summary")[0];
+        assert_eq!(summary["scanned"], doc["scanned"], "{tree}");
     }
 }

@@ -475,3 +475,389 @@ fn a_completed_run_with_a_critical_signature_is_not_plain_ok() {
             .contains("with a high or critical signature")
     );
 }
+
+/// A failed run whose record and log text are terminal escape sequences.
+fn escape_tree(dir: &std::path::Path) {
+    let jobs = dir.join("state").join("ws-0123456789abcdef").join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let evil = "\u{1b}[2J\u{1b}]0;title\u{7}\u{1b}[32mgreen";
+    let rec = serde_json::json!({
+        "id": "task-esc00001-col001", "kind": "task", "title": evil, "status": "failed",
+        "phase": "failed", "createdAt": "2026-11-21T14:10:00.000Z", "errorMessage": evil,
+    });
+    std::fs::write(jobs.join("task-esc00001-col001.json"), rec.to_string()).unwrap();
+    std::fs::write(
+        jobs.join("task-esc00001-col001.log"),
+        format!("[2026-11-21T14:10:00.000Z] Starting Codex task thread.\n[2026-11-21T14:10:02.000Z] Error: {evil}\n"),
+    )
+    .unwrap();
+}
+
+/// Every escape sequence in `s`, as text (`\x1b[31m`).
+fn escapes(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, c) in s.char_indices() {
+        if c == '\u{1b}' {
+            let rest = &s[i..];
+            let end = rest.find('m').map_or(rest.len().min(8), |e| e + 1);
+            out.push(rest[..end].to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn color_flag_colours_severity_and_outcome_and_nothing_else() {
+    let Some(corpus) = corpus("failures") else {
+        return;
+    };
+    let out = triage()
+        .args([
+            "scan",
+            corpus.to_str().unwrap(),
+            "--no-progress",
+            "--color",
+            "always",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    // --color always wins over NO_COLOR (no-color.org: flags override it).
+    assert!(
+        s.contains("\u{1b}[1m\u{1b}[31m[critical]") || s.contains("\u{1b}[31m[high]"),
+        "{s}"
+    );
+    let sgr = regex::Regex::new(r"^\x1b\[[0-9;]*m$").unwrap();
+    for e in escapes(&s) {
+        assert!(sgr.is_match(&e), "only SGR colour sequences: {e:?}");
+    }
+    // The words are the same as without colour.
+    let plain = triage()
+        .args([
+            "scan",
+            corpus.to_str().unwrap(),
+            "--no-progress",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let plain = String::from_utf8_lossy(&plain.stdout).into_owned();
+    assert!(!plain.contains('\u{1b}'));
+    let stripped = regex::Regex::new(r"\x1b\[[0-9;]*m")
+        .unwrap()
+        .replace_all(&s, "");
+    assert_eq!(stripped, plain);
+    // auto: not a terminal here, so no colour.
+    let auto = triage()
+        .args(["scan", corpus.to_str().unwrap(), "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&auto.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn coloured_output_never_lets_record_escapes_through() {
+    let dir = tempfile::tempdir().unwrap();
+    escape_tree(dir.path());
+    let out = triage()
+        .args([
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--no-progress",
+            "--color",
+            "always",
+        ])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("\\e[2J"),
+        "record escapes are shown as text: {s}"
+    );
+    let sgr = regex::Regex::new(r"^\x1b\[[0-9;]*m$").unwrap();
+    for e in escapes(&s) {
+        assert!(sgr.is_match(&e), "{e:?} in {s}");
+        assert!(
+            !e.contains("32m"),
+            "the record's own green must not pass: {s}"
+        );
+    }
+    assert!(!s.contains('\u{7}'));
+}
+
+#[test]
+fn report_wraps_to_columns_and_summary_is_compact() {
+    let Some(corpus) = corpus("failures") else {
+        return;
+    };
+    let p = corpus.to_str().unwrap();
+    for cols in [60usize, 140] {
+        let out = triage()
+            .args(["scan", p, "--no-progress"])
+            .env("COLUMNS", cols.to_string())
+            .output()
+            .unwrap();
+        let s = String::from_utf8_lossy(&out.stdout).into_owned();
+        let fix: Vec<&str> = s
+            .lines()
+            .filter(|l| l.starts_with("    ") && !l.starts_with("     "))
+            .collect();
+        assert!(!fix.is_empty());
+        let longest_fix = s
+            .lines()
+            .skip_while(|l| !l.starts_with("    fix:"))
+            .take_while(|l| !l.starts_with("    upstream") && !l.starts_with("    runs"))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap();
+        assert!(
+            longest_fix <= cols,
+            "COLUMNS={cols}: fix line of {longest_fix}"
+        );
+        if cols == 140 {
+            assert!(
+                longest_fix > 100,
+                "wider terminals use their width: {longest_fix}"
+            );
+        }
+    }
+    let full = triage()
+        .args(["scan", p, "--no-progress"])
+        .output()
+        .unwrap();
+    let full = String::from_utf8_lossy(&full.stdout).into_owned();
+    let out = triage()
+        .args(["scan", p, "--no-progress", "--summary"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(full.contains("Runs needing attention"));
+    assert!(
+        !s.contains("Runs needing attention") && !s.contains("    fix:"),
+        "{s}"
+    );
+    assert!(s.contains("drop --summary to list them"), "{s}");
+    let issues = full.lines().filter(|l| l.starts_with("    id: ")).count();
+    let lines = s.lines().filter(|l| l.starts_with("  [")).count();
+    assert_eq!(lines, issues, "one line per issue");
+    assert!(s.lines().count() < full.lines().count() / 3);
+}
+
+#[test]
+fn since_says_how_many_runs_it_left_out_in_every_format() {
+    let all = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+    ]);
+    let total = all["runs"].as_array().unwrap().len();
+    assert!(all["scanned"].get("left_out_by_since").is_none());
+    // A `--since` that keeps some runs and leaves out the older ones.
+    let since = "2026-11-21T14:30:00.000Z";
+    let doc = json(&[
+        "scan",
+        "testdata/sample",
+        "--format",
+        "json",
+        "--now",
+        SAMPLE_NOW,
+        "--since",
+        since,
+    ]);
+    let kept = doc["runs"].as_array().unwrap().len();
+    assert!(kept > 0 && kept < total, "kept {kept} of {total}");
+    assert_eq!(doc["scanned"]["left_out_by_since"], (total - kept) as u64);
+    let human = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--since",
+            since,
+        ])
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&human.stdout).into_owned();
+    let n = total - kept;
+    assert!(
+        human.contains(&format!(
+            "({n} older run{} left out by --since)",
+            if n == 1 { "" } else { "s" }
+        )),
+        "{human}"
+    );
+    let nd = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--now",
+            SAMPLE_NOW,
+            "--since",
+            since,
+            "--format",
+            "ndjson",
+        ])
+        .output()
+        .unwrap();
+    let last: Value =
+        serde_json::from_str(String::from_utf8_lossy(&nd.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["scanned"]["left_out_by_since"], n as u64);
+}
+
+#[test]
+fn history_import_takes_the_run_lines_of_a_typed_ndjson_stream() {
+    let t = tempfile::tempdir().unwrap();
+    let nd = triage()
+        .args([
+            "scan",
+            "testdata/sample",
+            "--format",
+            "ndjson",
+            "--now",
+            SAMPLE_NOW,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&nd.stdout).into_owned();
+    let runs = text
+        .lines()
+        .filter(|l| l.starts_with(r#"{"type":"run""#))
+        .count();
+    assert!(runs > 0 && runs < text.lines().count(), "{text}");
+    let file = t.path().join("scan.ndjson");
+    std::fs::write(&file, &text).unwrap();
+    let out = triage()
+        .env_remove("TRIAGE_DB")
+        .arg("--db")
+        .arg(t.path().join("h.db"))
+        .args(["history", "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.starts_with(&format!("imported {runs} runs ({runs} new")),
+        "{said}"
+    );
+}
+
+#[test]
+fn titles_keep_the_punctuation_around_urls() {
+    let t = tempfile::tempdir().unwrap();
+    let jobs = t
+        .path()
+        .join("state")
+        .join("ws-0123456789abcdef")
+        .join("jobs");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let rec = serde_json::json!({
+        "id": "task-url00001-abc001", "kind": "task", "status": "failed", "phase": "failed",
+        "createdAt": "2026-11-21T14:10:00.000Z",
+        "errorMessage": "Codex error: upstream answered 502 (see https://status.example.com/incidents/42), retry; details at <https://example.com/a?b=1>.",
+    });
+    std::fs::write(jobs.join("task-url00001-abc001.json"), rec.to_string()).unwrap();
+    let p = t.path().to_str().unwrap();
+    let out = triage()
+        .args(["export", p, "--title-only", "--no-redact", "--no-progress"])
+        .output()
+        .unwrap();
+    let title = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        title.contains("(see <url>), retry; details at <url>."),
+        "the URL is masked, the sentence around it kept: {title}"
+    );
+    let scan = triage()
+        .args(["scan", p, "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&scan.stdout).contains("(see <url>), retry;"));
+}
+
+/// The same job copied into two workspaces: `explain ID` lists both with their files;
+/// `WORKSPACE/ID` and the job file's path pick one.
+#[test]
+fn explain_tells_apart_the_same_id_in_two_workspaces() {
+    let Some(src) = corpus("plugin-generated/task-foreground-success") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let ws = src.join("state").join("demo-app-70de7e731d0d286f");
+    let id = "task-mwxksmlm-qslgco";
+    for dir in ["demo-app-70de7e731d0d286f", "other-app-1111222233334444"] {
+        let to = t.path().join("state").join(dir).join("jobs");
+        std::fs::create_dir_all(&to).unwrap();
+        for ext in ["json", "log"] {
+            std::fs::copy(
+                ws.join("jobs").join(format!("{id}.{ext}")),
+                to.join(format!("{id}.{ext}")),
+            )
+            .unwrap();
+        }
+    }
+    let p = t.path().to_str().unwrap();
+    let out = triage()
+        .args(["explain", id, p, "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(err.contains("matches 2 runs"), "{err}");
+    assert!(
+        err.contains(&format!("demo-app/{id}")) && err.contains(&format!("other-app/{id}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("other-app-1111222233334444/jobs/"),
+        "candidates show their files: {err}"
+    );
+    for sel in [
+        format!("other-app/{id}"),
+        format!("other-app/{}", &id[..10]),
+        format!("1111222233334444/{id}"),
+    ] {
+        let out = triage()
+            .args(["explain", &sel, p, "--no-progress"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+    }
+    // A job file's path, with no PATH: that file is read.
+    let file = t
+        .path()
+        .join("state/other-app-1111222233334444/jobs")
+        .join(format!("{id}.json"));
+    let out = triage()
+        .args(["explain"])
+        .arg(&file)
+        .arg("--no-progress")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(id));
+    let out = triage()
+        .args(["explain", "nope/task-x", p, "--no-progress"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

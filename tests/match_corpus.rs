@@ -31,9 +31,13 @@ struct Case {
 }
 
 fn cases() -> Option<Vec<Case>> {
-    let dir = common::corpus("issues")?;
+    cases_in(&common::corpus("issues")?)
+}
+
+/// The labelled `*.txt` files of `dir` (the corpus's format: line 1 `# labels: …`).
+fn cases_in(dir: &std::path::Path) -> Option<Vec<Case>> {
     let mut out = Vec::new();
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
+    let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("corpus/issues is readable")
         .flatten()
         .map(|e| e.path())
@@ -190,25 +194,40 @@ fn print(title: &str, s: &Score, table: bool) {
 fn issue_corpus_micro_f1_and_negatives() {
     let Some(cases) = cases() else { return };
     assert_eq!(cases.len(), 153, "the README's 153 threads");
-    let rules = RuleSet::load(&RuleSources {
-        builtin: true,
-        dirs: vec![],
-    })
-    .expect("built-in rules load");
+    // `MATCH_RULES=DIR` scores a rule directory read at run time instead of the embedded
+    // library (to try rule edits without a rebuild); the assertions below still apply.
+    let rules = match std::env::var_os("MATCH_RULES") {
+        Some(dir) => RuleSet::load(&RuleSources {
+            builtin: false,
+            dirs: vec![dir.into()],
+        }),
+        None => RuleSet::load(&RuleSources {
+            builtin: true,
+            dirs: vec![],
+        }),
+    }
+    .expect("rules load");
     let detail = std::env::var("MATCH_DETAIL").unwrap_or_default();
     let dev: Vec<&Case> = cases.iter().filter(|c| !held_out(&c.name)).collect();
     let held: Vec<&Case> = cases.iter().filter(|c| held_out(&c.name)).collect();
     let all: Vec<&Case> = cases.iter().collect();
     let sd = score(&dev, &rules, detail == "dev");
-    let sh = score(&held, &rules, false);
-    let sa = score(&all, &rules, false);
+    let sh = score(&held, &rules, detail == "held");
+    let sa = score(&all, &rules, detail == "all");
     print("development part", &sd, false);
     print("held-out part", &sh, false);
     print("all threads", &sa, true);
-    // Issue #11 targets micro-F1 >= 0.92 on all threads. Not reached yet (0.889 when this
-    // was written, 0.898 development / 0.864 held-out): the assertion is the regression floor
-    // of what holds, to be raised when the target is met. Negatives: the target (<= 1) holds.
-    const MICRO_F1_FLOOR: f64 = 0.88;
+    // `MATCH_EXTRA=DIR`: another labelled set in the same format (threads found upstream that
+    // the rules were not written from), scored and printed, not asserted.
+    if let Some(extra) = std::env::var_os("MATCH_EXTRA") {
+        let extra = cases_in(std::path::Path::new(&extra)).unwrap_or_default();
+        let refs: Vec<&Case> = extra.iter().collect();
+        print("extra set", &score(&refs, &rules, detail == "extra"), false);
+    }
+    // Issue #11's target: micro-F1 >= 0.92 on all threads, at most 1 of 14 negatives flagged.
+    // When last measured: all 0.921, development 0.938, held-out 0.876 (the held-out part is
+    // scored, never tuned on). The margin over the target is one label: a regression shows.
+    const MICRO_F1_FLOOR: f64 = 0.92;
     assert!(
         sa.micro.f1() >= MICRO_F1_FLOOR,
         "micro-F1 {:.3} on corpus/issues is below the floor {MICRO_F1_FLOOR}",

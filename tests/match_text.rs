@@ -269,3 +269,38 @@ fn stdin_and_file_give_the_same_answer_and_empty_input_is_no_match() {
         json!({"schema_version": 1, "matches": []})
     );
 }
+
+/// A `--rules DIR` with its own `_vocab/context.toml` extends the product context: a
+/// generic string (`needs_context`) next to the user's own product term becomes `exact`.
+#[test]
+fn a_rule_dir_vocabulary_extends_the_product_context() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("_vocab")).unwrap();
+    std::fs::write(
+        dir.path().join("_vocab/context.toml"),
+        "terms = [\"acme-runner\"]\n",
+    )
+    .unwrap();
+    let text =
+        "acme-runner on macOS: Operation not permitted (os error 1) writing the session file\n";
+    let run = |with_dir: bool| -> Value {
+        let mut cmd = cargo_bin_cmd!("triage");
+        cmd.args(["match", "-", "--format", "json"]);
+        if with_dir {
+            cmd.arg("--rules").arg(dir.path());
+        }
+        let out = cmd.write_stdin(text).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // `exact` matches are listed under `matches`, `low` ones under `low_confidence`.
+    let confidence = |doc: &Value| -> Option<String> {
+        ["matches", "low_confidence"].iter().find_map(|k| {
+            doc[*k].as_array()?.iter().find_map(|m| {
+                (m["signature"] == "macos-tcc-operation-not-permitted")
+                    .then(|| m["confidence"].as_str().unwrap_or_default().to_string())
+            })
+        })
+    };
+    assert_eq!(confidence(&run(false)).as_deref(), Some("low"));
+    assert_eq!(confidence(&run(true)).as_deref(), Some("exact"));
+}

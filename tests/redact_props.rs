@@ -116,6 +116,7 @@ proptest! {
         let out = R.redact(&text);
         prop_assert!(!out.contains(&s), "{:?} -> {:?}", text, out);
         prop_assert!(out.contains("<redacted>"));
+        prop_assert_eq!(R.redact(&out), out.clone(), "not idempotent on {:?}", text);
     }
 
     #[test]
@@ -125,6 +126,7 @@ proptest! {
         let text = format!("{a} {form} {b}");
         let out = R.redact(&text);
         prop_assert!(!out.contains(&v), "{:?} -> {:?}", text, out);
+        prop_assert_eq!(R.redact(&out), out.clone(), "not idempotent on {:?}", text);
     }
 
     #[test]
@@ -137,6 +139,7 @@ proptest! {
         let text = format!("{a} {email} {b}");
         let out = R.redact(&text);
         prop_assert!(!out.contains(&email), "{:?} -> {:?}", text, out);
+        prop_assert_eq!(R.redact(&out), out.clone(), "not idempotent on {:?}", text);
     }
 
     #[test]
@@ -146,6 +149,7 @@ proptest! {
         let text = format!("{a} {} {b}", form.replace("{u}", &u));
         let out = R.redact(&text);
         prop_assert!(!out.contains(&u), "{:?} -> {:?}", text, out);
+        prop_assert_eq!(R.redact(&out), out.clone(), "not idempotent on {:?}", text);
     }
 
     #[test]
@@ -157,6 +161,7 @@ proptest! {
             let text = format!("{a} {} {b}", form.replace("{u}", &u));
             let out = r.redact(&text);
             prop_assert!(!out.contains(&u), "{:?} -> {:?}", text, out);
+            prop_assert_eq!(r.redact(&out), out.clone(), "not idempotent on {:?}", text);
         }
     }
 }

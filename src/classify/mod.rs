@@ -12,18 +12,18 @@ use pass::RawHits;
 /// Evidence lines kept per finding.
 pub const EVIDENCE_PER_FINDING: usize = 5;
 
-/// The facts of `run` that rule states read.
+/// The facts of `run` that rule states read (the list is `rules::state`'s `facts!` table).
 pub fn facts<'r>(run: &'r Run, extra: &ExtraFacts, now: Millis) -> RunFacts<'r> {
     RunFacts {
-        status: run.status.as_ref().map(|s| s.as_str()),
+        status: run.status.as_ref(),
         phase: run.phase.as_deref(),
-        kind: run.kind.as_ref().map(|k| k.as_str()),
+        kind: run.kind.as_ref(),
         title: run.title.as_deref(),
-        outcome: run.outcome.as_str(),
-        completed: run.completed_at.is_some(),
+        outcome: run.outcome,
+        completed_at: run.completed_at.is_some(),
         error_message: run.error_message.is_some(),
-        idle: run.idle(now),
-        state_root: run.state_root.as_str(),
+        idle_for: run.idle(now),
+        state_root: run.state_root,
         workspace_split: extra.workspace_split,
         write: extra.write,
         stop_review_gate: extra.stop_review_gate,

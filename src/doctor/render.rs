@@ -14,6 +14,20 @@ fn tool_line(name: &str, t: &Tool) -> String {
 /// The report as text; `exposure_limit` caps the "possibly exposed" list.
 pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
     let mut o = String::new();
+    setup(&mut o, f);
+    problems(&mut o, f);
+    exposure(&mut o, f, exposure_limit);
+    if !f.probed {
+        let _ = writeln!(
+            o,
+            "\nNo program was run; `triage doctor --probe` runs `codex --version`, `node --version` and `npm --version`."
+        );
+    }
+    o
+}
+
+/// The facts, one per line: OS, shell, tools, plugin installs, data dirs, config, hooks.
+fn setup(o: &mut String, f: &Facts) {
     let _ = writeln!(o, "triage doctor: {}", f.home);
     let _ = writeln!(o);
     let os = match &f.os.name {
@@ -39,6 +53,11 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
     let _ = writeln!(o, "{}", tool_line("Node.js", &f.node));
     let _ = writeln!(o, "{}", tool_line("npm", &f.npm));
     let _ = writeln!(o, "{}", tool_line("Codex CLI", &f.codex));
+    plugins_and_data(o, f);
+}
+
+/// The plugin installs, its data dirs, the Codex config keys, the pwsh alias and the hooks.
+fn plugins_and_data(o: &mut String, f: &Facts) {
     match (&f.active_plugin, f.plugins.is_empty()) {
         (_, true) => {
             let _ = writeln!(o, "{:<14} none in ~/.claude/plugins/cache", "plugin");
@@ -132,7 +151,10 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
             format!("missing for {}", f.hooks.missing.join(", "))
         }
     );
+}
 
+/// Known-bad configurations found, with their hints.
+fn problems(o: &mut String, f: &Facts) {
     let _ = writeln!(o);
     if f.problems.is_empty() {
         let _ = writeln!(o, "No known-bad configuration found.");
@@ -146,6 +168,10 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
             }
         }
     }
+}
+
+/// Which catalogued signatures the setup is exposed to, and which it possibly is.
+fn exposure(o: &mut String, f: &Facts, exposure_limit: usize) {
     let exposed: Vec<_> = f
         .exposure
         .iter()
@@ -187,11 +213,4 @@ pub fn render_human(f: &Facts, exposure_limit: usize) -> String {
             );
         }
     }
-    if !f.probed {
-        let _ = writeln!(
-            o,
-            "\nNo program was run; `triage doctor --probe` runs `codex --version`, `node --version` and `npm --version`."
-        );
-    }
-    o
 }

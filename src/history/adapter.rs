@@ -241,7 +241,7 @@ pub struct CaptureScan {
 pub fn scan_for_capture(opts: &ScanOptions, rules: &RuleSet) -> CaptureScan {
     let mut opts = opts.clone();
     opts.progress = false;
-    let res = scan::scan(&opts, rules);
+    let res = scan::read_runs(&opts, rules);
     let runs = res
         .runs
         .iter()
@@ -534,10 +534,12 @@ pub fn run_json(r: &Run) -> anyhow::Result<Json> {
 
 /// The scan's Markdown for one cluster.
 pub fn markdown_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet) -> String {
-    // History output is redacted as a whole by its caller.
+    // History output is redacted by its caller (on the model, then as a whole); the excerpts
+    // are read from the runs' log paths, which a redacted run may no longer hold.
+    let excerpts = report::markdown::Excerpts::for_cluster_runs(runs, None);
     let opts = report::markdown::Options {
         environment: None,
-        redactor: None,
+        excerpts: Some(&excerpts),
     };
     report::markdown::render_cluster(c, runs, rules, opts)
 }

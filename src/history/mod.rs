@@ -193,7 +193,8 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
             if store.is_none() {
                 t.push_str(&format!("(no store at {shown} yet)\n"));
             }
-            t
+            // Record text reaches the terminal: control characters are shown escaped.
+            crate::term_safe::block(&t).into_owned()
         }
         Format::Json => {
             let doc = h.json(rules, &shown, last.as_ref(), req.since, req.now)?;

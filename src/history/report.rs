@@ -234,11 +234,16 @@ impl History {
         )
     }
 
-    /// One run per line, each with its history fields.
+    /// One run per line (`"type": "run"`, as the scan's NDJSON), each with its history fields.
     pub fn ndjson(&self) -> anyhow::Result<String> {
         let mut out = String::new();
         for (i, r) in self.runs.iter().enumerate() {
-            let mut v = adapter::run_json(r)?;
+            let mut v = Json::Object(
+                [("type".to_string(), Json::String("run".into()))]
+                    .into_iter()
+                    .collect(),
+            );
+            v.extend_object(adapter::run_json(r)?);
             v.extend_object(self.run_extra(i));
             out.push_str(&serde_json::to_string(&v)?);
             out.push('\n');
@@ -586,6 +591,20 @@ fn regressions(
     out
 }
 
+/// The run of one NDJSON line: lines typed `cluster`, `warning` or `summary` (what
+/// `--format ndjson` writes beside the runs) carry no run; a `run` line loses its `type`;
+/// untyped lines (older exports) are runs.
+fn ndjson_run(v: serde_json::Value) -> Option<serde_json::Value> {
+    let serde_json::Value::Object(mut m) = v else {
+        return Some(v);
+    };
+    match m.remove("type") {
+        None => Some(serde_json::Value::Object(m)),
+        Some(t) if t == "run" => Some(serde_json::Value::Object(m)),
+        Some(_) => None,
+    }
+}
+
 /// Turns the runs of an export document (a `scan`/`export`/`history` JSON document, or NDJSON
 /// with one run per line) into runs for the store, with their first/last seen and gone times.
 pub fn runs_of_export(
@@ -633,9 +652,13 @@ pub fn runs_of_export(
                 .unwrap_or_default();
             (runs, sev, generated)
         }
-        Ok(serde_json::Value::Object(one)) => {
-            (vec![serde_json::Value::Object(one)], HashMap::new(), None)
-        }
+        Ok(serde_json::Value::Object(one)) => (
+            ndjson_run(serde_json::Value::Object(one))
+                .into_iter()
+                .collect(),
+            HashMap::new(),
+            None,
+        ),
         _ => {
             let mut runs = Vec::new();
             for (n, line) in text.lines().enumerate() {
@@ -648,7 +671,9 @@ pub fn runs_of_export(
                         n + 1
                     )
                 })?;
-                runs.push(v);
+                if let Some(run) = ndjson_run(v) {
+                    runs.push(run);
+                }
             }
             (runs, HashMap::new(), None)
         }

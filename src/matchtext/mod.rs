@@ -225,13 +225,29 @@ const NEGATIONS: &[&str] = &[
     "not", "isn't", "wasn't", "aren't", "never", "nor", "unlike", "instead", "rather", "no",
 ];
 
+/// Phrases (lower case) that open a comparison with another issue within a sentence.
+const COMPARISONS: &[&str] = &[
+    "distinct from",
+    "different from",
+    "unlike ",
+    "not the same as",
+    "duplicate of",
+    "similar to",
+];
+
 /// Whether pattern `p`'s first match in `text` follows a negation within its last three
-/// words.
+/// words, or sits in a sentence that compares with another issue ("distinct from …").
 fn negated(rules: &RuleSet, p: usize, text: &str) -> bool {
     let Some(m) = rules.matcher.regex(p).find(text.as_bytes()) else {
         return false;
     };
     let before = text[..m.start()].to_lowercase();
+    // A string inside a comparison with another report ("Distinct from #391 (Codex drops
+    // terminal events)") is that report's failure, not this one's.
+    let sentence = before.rsplit(". ").next().unwrap_or(&before);
+    if COMPARISONS.iter().any(|c| sentence.contains(c)) {
+        return true;
+    }
     // Only the same clause: stop at a sentence or clause break.
     let clause = before
         .rsplit(['.', ';', ':', '!', '?', ','])
@@ -265,200 +281,222 @@ pub fn classify_with(
     second_stage: bool,
 ) -> TextResult {
     let segs = normalise::segments(text);
-    let hits = find_hits(&segs, rules);
+    let input = Input {
+        hits: find_hits(&segs, rules),
+        segs,
+        raw_lines: text.lines().collect(),
+    };
     let context = vocab.find(text);
     let intent = intent::detect(text);
-    let raw_lines: Vec<&str> = text.lines().collect();
+    let in_context = context.is_some();
 
-    // Which rules match, with all their hits.
-    let matched_with = |ri: usize, blocked: &BTreeSet<usize>| {
-        let count = |g: usize| {
-            hits.per_pattern
-                .get(&g)
-                .map(|s| s.iter().filter(|i| !blocked.contains(i)).count() as u32)
-                .unwrap_or(0)
-        };
-        rules.rule_matches_text(ri, &count)
-    };
-    let none = BTreeSet::new();
-    let first: Vec<usize> = (0..rules.rules.len())
-        .filter(|&ri| matched_with(ri, &none))
+    let mut out: Vec<TextMatch> = matching_rules(rules, &input)
+        .into_iter()
+        .filter_map(|(ri, blocked)| rule_match(rules, &input, ri, &blocked, intent, in_context))
         .collect();
-    // Declared precedence: a rule loses the segments (and the one before each, where an
-    // envelope's carrier precedes its wrapped payload) that a rule it yields to matched.
-    let lines_of = |ri: usize| -> BTreeSet<usize> {
-        rules.rules[ri]
-            .patterns
-            .iter()
-            .flat_map(|p| {
-                hits.per_pattern
-                    .get(&p.global)
-                    .into_iter()
-                    .flatten()
-                    .copied()
-            })
-            .collect()
-    };
-    let mut blocked_of: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-    let matched: Vec<usize> = first
-        .iter()
-        .copied()
-        .filter(|&ri| {
-            let ys = &rules.rules[ri].file.yields_to;
-            if ys.is_empty() {
-                return true;
-            }
-            let mut blocked = BTreeSet::new();
-            for &other in &first {
-                if ys.iter().any(|y| y == rules.rules[other].id()) {
-                    for i in lines_of(other) {
-                        blocked.insert(i);
-                        if i > 0 && segs[i - 1].block == segs[i].block {
-                            blocked.insert(i - 1);
-                        }
-                    }
-                }
-            }
-            let keep = matched_with(ri, &blocked);
-            blocked_of.insert(ri, blocked);
-            keep
-        })
-        .collect();
-
-    let mut out = Vec::new();
-    for ri in matched {
-        let rule = &rules.rules[ri];
-        let blocked = blocked_of.remove(&ri).unwrap_or_default();
-        // Score: 1 - Π(1 - s) over matched patterns, s = weight × (0.6 prose, 0.85 output).
-        let mut miss = 1.0f64;
-        let mut evidence: Vec<TextEvidence> = Vec::new();
-        for p in &rule.patterns {
-            let Some(set) = hits.per_pattern.get(&p.global) else {
-                continue;
-            };
-            let at: Vec<usize> = set
-                .iter()
-                .copied()
-                .filter(|i| !blocked.contains(i))
-                .collect();
-            if (at.len() as u32) < p.min_count {
-                continue;
-            }
-            let output = at.iter().any(|&i| segs[i].role == LineRole::Output);
-            let s = (p.weight * if output { 0.85 } else { 0.6 }).min(0.97);
-            miss *= 1.0 - s;
-            for &i in at.iter().take(3) {
-                let n = segs[i].line;
-                if !evidence.iter().any(|e| e.line == n) {
-                    let raw = raw_lines.get(n as usize - 1).copied().unwrap_or("");
-                    evidence.push(TextEvidence {
-                        line: n,
-                        text: cap_text(normalise_line(raw), EVIDENCE_CHARS),
-                    });
-                }
-            }
-        }
-        evidence.retain(|e| !e.text.is_empty());
-        evidence.sort_by_key(|e| e.line);
-        evidence.truncate(EVIDENCE_PER_MATCH);
-        if evidence.is_empty() {
-            continue;
-        }
-        let score = ((1.0 - miss) * 100.0).round().clamp(1.0, 99.0) as u32;
-        let (confidence, note) = if intent != Intent::Report {
-            (
-                Confidence::Low,
-                Some(format!(
-                    "the text is a {}, not a failure report",
-                    intent.as_str()
-                )),
-            )
-        } else if rule.file.needs_context && context.is_none() {
-            (
-                Confidence::Low,
-                Some(
-                    "generic error text, and nothing in the text names Codex or the plugin"
-                        .to_string(),
-                ),
-            )
-        } else {
-            (Confidence::Exact, None)
-        };
-        out.push(to_match(rules, ri, score, confidence, note, evidence));
-    }
-
     let mut unclassified = None;
-    if second_stage && out.is_empty() && intent == Intent::Report && context.is_some() {
-        let query: Vec<String> = segs
-            .iter()
-            .filter(|s| s.role.counts())
-            .flat_map(|s| retrieval::tokens(&s.text))
-            .collect();
-        let idx = retrieval::Index::of(rules);
-        if let Some(p) = idx.propose(&query, SIMILAR_MIN_SCORE, SIMILAR_MARGIN) {
-            // Evidence: the lines that carry the shared terms.
-            let mut evidence = Vec::new();
-            for s in segs.iter().filter(|s| s.role.counts()) {
-                let toks = retrieval::tokens(&s.text);
-                if p.terms.iter().take(3).any(|t| toks.contains(t))
-                    && !evidence.iter().any(|e: &TextEvidence| e.line == s.line)
-                {
-                    let raw = raw_lines.get(s.line as usize - 1).copied().unwrap_or("");
-                    let t = cap_text(normalise_line(raw), EVIDENCE_CHARS);
-                    if !t.is_empty() {
-                        evidence.push(TextEvidence {
-                            line: s.line,
-                            text: t,
-                        });
-                    }
-                }
-                if evidence.len() >= 3 {
-                    break;
-                }
-            }
-            if !evidence.is_empty() {
-                let score = (100.0 * (1.0 - p.runner_up / p.score))
-                    .round()
-                    .clamp(1.0, 60.0) as u32;
-                let note = format!(
-                    "no rule matched; closest by shared terms ({}), {:.1} vs {:.1} for the runner-up",
-                    p.terms.join(", "),
-                    p.score,
-                    p.runner_up
-                );
-                out.push(to_match(
-                    rules,
-                    p.rule,
-                    score,
-                    Confidence::Similar,
-                    Some(note),
-                    evidence,
-                ));
-            }
-        }
+    if second_stage && out.is_empty() && intent == Intent::Report && in_context {
+        out.extend(similar_match(rules, &input));
         if out.is_empty() {
-            unclassified = find_unclassified(&segs, &raw_lines);
+            unclassified = find_unclassified(&input.segs, &input.raw_lines);
         }
     }
-
-    out.sort_by(|a, b| {
-        a.confidence
-            .cmp(&b.confidence)
-            .then(b.score.cmp(&a.score))
-            .then_with(|| {
-                rules
-                    .get(&b.signature)
-                    .map(|r| r.file.severity)
-                    .cmp(&rules.get(&a.signature).map(|r| r.file.severity))
-            })
-            .then_with(|| a.signature.cmp(&b.signature))
-    });
+    sort_matches(&mut out, rules);
     TextResult {
         matches: out,
         unclassified,
         context,
         intent: Some(intent.as_str()),
     }
+}
+
+/// A text prepared for the rule stage: its segments, their pattern hits, its raw lines
+/// (for evidence).
+struct Input<'t> {
+    segs: Vec<Segment>,
+    hits: Hits,
+    raw_lines: Vec<&'t str>,
+}
+
+impl Input<'_> {
+    /// On how many segments outside `blocked` pattern `g` matched.
+    fn count(&self, g: usize, blocked: &BTreeSet<usize>) -> u32 {
+        self.hits
+            .per_pattern
+            .get(&g)
+            .map(|s| s.iter().filter(|i| !blocked.contains(i)).count() as u32)
+            .unwrap_or(0)
+    }
+
+    /// The segments any pattern of rule `ri` matched.
+    fn segments_of(&self, rules: &RuleSet, ri: usize) -> BTreeSet<usize> {
+        rules.rules[ri]
+            .patterns
+            .iter()
+            .flat_map(|p| self.hits.per_pattern.get(&p.global).into_iter().flatten())
+            .copied()
+            .collect()
+    }
+
+    /// Evidence for input line `n` (1-based): the raw line, cleaned and capped; `None`
+    /// when nothing is left.
+    fn evidence(&self, n: u64) -> Option<TextEvidence> {
+        let raw = self
+            .raw_lines
+            .get((n as usize).wrapping_sub(1))
+            .copied()
+            .unwrap_or("");
+        let text = cap_text(normalise_line(raw), EVIDENCE_CHARS);
+        (!text.is_empty()).then_some(TextEvidence { line: n, text })
+    }
+}
+
+/// The rules whose free-text condition holds, each with the segments it lost to a rule it
+/// `yields_to`. Declared precedence: a rule loses the segments (and the one before each,
+/// where an envelope's carrier precedes its wrapped payload) that a rule it yields to
+/// matched, and must still match without them.
+fn matching_rules(rules: &RuleSet, input: &Input) -> Vec<(usize, BTreeSet<usize>)> {
+    let matched_with = |ri: usize, blocked: &BTreeSet<usize>| {
+        rules.rule_matches_text(ri, &|g: usize| input.count(g, blocked))
+    };
+    let none = BTreeSet::new();
+    let first: Vec<usize> = (0..rules.rules.len())
+        .filter(|&ri| matched_with(ri, &none))
+        .collect();
+    let mut out = Vec::new();
+    for &ri in &first {
+        let ys = &rules.rules[ri].file.yields_to;
+        let mut blocked = BTreeSet::new();
+        for &other in &first {
+            if !ys.iter().any(|y| y == rules.rules[other].id()) {
+                continue;
+            }
+            for i in input.segments_of(rules, other) {
+                blocked.insert(i);
+                if i > 0 && input.segs[i - 1].block == input.segs[i].block {
+                    blocked.insert(i - 1);
+                }
+            }
+        }
+        if blocked.is_empty() || matched_with(ri, &blocked) {
+            out.push((ri, blocked));
+        }
+    }
+    out
+}
+
+/// Rule `ri`'s match: score and evidence from its patterns' hits outside `blocked`, and its
+/// confidence from the text's intent and context. `None` when no evidence line is left.
+fn rule_match(
+    rules: &RuleSet,
+    input: &Input,
+    ri: usize,
+    blocked: &BTreeSet<usize>,
+    intent: Intent,
+    in_context: bool,
+) -> Option<TextMatch> {
+    let rule = &rules.rules[ri];
+    // Score: 1 - Π(1 - s) over matched patterns, s = weight × (0.6 prose, 0.85 output).
+    let mut miss = 1.0f64;
+    let mut evidence: Vec<TextEvidence> = Vec::new();
+    for p in &rule.patterns {
+        let Some(set) = input.hits.per_pattern.get(&p.global) else {
+            continue;
+        };
+        let at: Vec<usize> = set
+            .iter()
+            .copied()
+            .filter(|i| !blocked.contains(i))
+            .collect();
+        if (at.len() as u32) < p.min_count {
+            continue;
+        }
+        let output = at.iter().any(|&i| input.segs[i].role == LineRole::Output);
+        let s = (p.weight * if output { 0.85 } else { 0.6 }).min(0.97);
+        miss *= 1.0 - s;
+        for &i in at.iter().take(3) {
+            let n = input.segs[i].line;
+            if !evidence.iter().any(|e| e.line == n) {
+                evidence.extend(input.evidence(n));
+            }
+        }
+    }
+    evidence.sort_by_key(|e| e.line);
+    evidence.truncate(EVIDENCE_PER_MATCH);
+    if evidence.is_empty() {
+        return None;
+    }
+    let score = ((1.0 - miss) * 100.0).round().clamp(1.0, 99.0) as u32;
+    let (confidence, note) = if intent != Intent::Report {
+        (
+            Confidence::Low,
+            Some(format!(
+                "the text is a {}, not a failure report",
+                intent.as_str()
+            )),
+        )
+    } else if rule.file.needs_context && !in_context {
+        (
+            Confidence::Low,
+            Some("generic error text, and nothing in the text names Codex or the plugin".into()),
+        )
+    } else {
+        (Confidence::Exact, None)
+    };
+    Some(to_match(rules, ri, score, confidence, note, evidence))
+}
+
+/// The second stage: BM25 over the rules' own words proposes one rule as `similar`, with
+/// the lines that carry the shared terms as evidence, or abstains.
+fn similar_match(rules: &RuleSet, input: &Input) -> Option<TextMatch> {
+    let counted = || input.segs.iter().filter(|s| s.role.counts());
+    let query: Vec<String> = counted().flat_map(|s| retrieval::tokens(&s.text)).collect();
+    let p = retrieval::Index::of(rules).propose(&query, SIMILAR_MIN_SCORE, SIMILAR_MARGIN)?;
+    let mut evidence: Vec<TextEvidence> = Vec::new();
+    for s in counted() {
+        let toks = retrieval::tokens(&s.text);
+        if p.terms.iter().take(3).any(|t| toks.contains(t))
+            && !evidence.iter().any(|e| e.line == s.line)
+        {
+            evidence.extend(input.evidence(s.line));
+        }
+        if evidence.len() >= 3 {
+            break;
+        }
+    }
+    if evidence.is_empty() {
+        return None;
+    }
+    let score = (100.0 * (1.0 - p.runner_up / p.score))
+        .round()
+        .clamp(1.0, 60.0) as u32;
+    let note = format!(
+        "no rule matched; closest by shared terms ({}), {:.1} vs {:.1} for the runner-up",
+        p.terms.join(", "),
+        p.score,
+        p.runner_up
+    );
+    Some(to_match(
+        rules,
+        p.rule,
+        score,
+        Confidence::Similar,
+        Some(note),
+        evidence,
+    ))
+}
+
+/// `exact` and `similar` first, then `low`; within each, higher score, then higher
+/// severity, then id.
+fn sort_matches(out: &mut [TextMatch], rules: &RuleSet) {
+    let severity = |id: &str| rules.get(id).map(|r| r.file.severity);
+    out.sort_by(|a, b| {
+        a.confidence
+            .cmp(&b.confidence)
+            .then(b.score.cmp(&a.score))
+            .then_with(|| severity(&b.signature).cmp(&severity(&a.signature)))
+            .then_with(|| a.signature.cmp(&b.signature))
+    });
 }
 
 fn to_match(

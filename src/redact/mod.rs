@@ -25,6 +25,8 @@
 //!   replacement glues two fragments into a new match.
 
 pub mod detectors;
+pub mod json;
+pub mod lines;
 pub mod model;
 mod value;
 

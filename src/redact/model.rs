@@ -8,7 +8,11 @@
 use std::collections::HashMap;
 
 use super::Redactor;
+use super::lines::LineRedactor;
 use crate::cluster::{Cluster, ClusterTemplate, MatrixRow, RelatedRef, TemplateVariable};
+use crate::log::Entry;
+use crate::matchtext::{TextEvidence, TextMatch, TextResult, Unclassified, normalise_line};
+use crate::run::EVIDENCE_CHARS;
 use crate::run::{ErrorLine, Finding, LineRef, Run, SharedPath, Sources, Workspace};
 use crate::scan::{ScanResult, Scanned};
 use crate::warn::Warning;
@@ -70,12 +74,28 @@ pub fn redacted(res: &ScanResult, base: &Redactor) -> (ScanResult, Redactor) {
 
 /// Evidence text as the scan keeps it: redacted first (when redaction was requested), then cut
 /// to `max` characters, so a cut can never leave half a token that the redactor no longer
-/// recognises.
+/// recognises. A cut that falls inside a word drops the word's head as well: unredacted text
+/// (what the history store keeps, redacted only when reported) must not keep the first
+/// characters of a token either.
 pub fn cap(r: Option<&Redactor>, s: &str, max: usize) -> String {
-    match r {
-        Some(r) => crate::run::cap_text(&r.redact(s), max),
-        None => crate::run::cap_text(s, max),
+    let text = match r {
+        Some(r) => r.redact(s),
+        None => std::borrow::Cow::Borrowed(s),
+    };
+    let text = text.trim_end();
+    let Some((cut, next)) = text.char_indices().nth(max) else {
+        return text.to_string();
+    };
+    let in_word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '+' | '/' | '=' | '.');
+    let keep = &text[..cut];
+    if in_word(next) && keep.chars().next_back().is_some_and(in_word) {
+        let head = keep.trim_end_matches(in_word).trim_end();
+        // Only when something is left: a single giant word is cut as it is.
+        if !head.is_empty() {
+            return format!("{head}…");
+        }
     }
+    format!("{keep}…")
 }
 
 /// The redactor plus a cache that keeps shared paths shared (and redacts each path once).
@@ -348,6 +368,115 @@ impl Pass<'_> {
     }
 }
 
+/// The entries of a log redacted by `r`, line by line in file order ([`super::lines`]): the
+/// text a timeline shows beyond the model, redacted like the model before it is rendered (and
+/// before a renderer caps it).
+pub fn redacted_entries(entries: &[Entry], r: &Redactor) -> Vec<Entry> {
+    let mut lines = LineRedactor::new(r);
+    entries
+        .iter()
+        .map(|e| {
+            let Entry {
+                line,
+                ts,
+                block,
+                text,
+                more,
+                scopes,
+            } = e;
+            Entry {
+                line: *line,
+                ts: *ts,
+                block: block.as_deref().map(|b| r.redact(b).into_owned()),
+                text: lines.line(text),
+                more: more.iter().map(|(n, t)| (*n, lines.line(t))).collect(),
+                scopes: *scopes,
+            }
+        })
+        .collect()
+}
+
+/// A `triage match` result redacted by `r`. Evidence lines are taken again from `input` (the
+/// text matched) and redacted before they are cut, so a cut cannot leave half a token.
+pub fn redacted_match(res: &TextResult, input: &str, r: &Redactor) -> TextResult {
+    let mut lr = LineRedactor::new(r);
+    let red_lines: Vec<String> = input.lines().map(|l| lr.line(l)).collect();
+    let raw_lines: Vec<&str> = input.lines().collect();
+    // The evidence text of line `n` as matchtext makes it, from the redacted line, when the
+    // recorded text is that line's (otherwise the recorded text is redacted as it is).
+    let text_of = |n: u64, recorded: &str| -> String {
+        let i = usize::try_from(n).unwrap_or(0).wrapping_sub(1);
+        match (raw_lines.get(i), red_lines.get(i)) {
+            (Some(raw), Some(red))
+                if crate::run::cap_text(normalise_line(raw), EVIDENCE_CHARS) == recorded =>
+            {
+                crate::run::cap_text(normalise_line(red), EVIDENCE_CHARS)
+            }
+            _ => r.redact(recorded).into_owned(),
+        }
+    };
+    let TextResult {
+        matches,
+        unclassified,
+        context,
+        intent,
+    } = res;
+    TextResult {
+        matches: matches
+            .iter()
+            .map(|m| {
+                let TextMatch {
+                    signature,
+                    title,
+                    score,
+                    confidence,
+                    note,
+                    severity,
+                    evidence,
+                    references,
+                    related,
+                    fix,
+                } = m;
+                TextMatch {
+                    signature: signature.clone(),
+                    // Rule data, not input text.
+                    title: title.clone(),
+                    score: *score,
+                    confidence: *confidence,
+                    note: note.clone(),
+                    severity: severity.clone(),
+                    evidence: evidence
+                        .iter()
+                        .map(|TextEvidence { line, text }| TextEvidence {
+                            line: *line,
+                            text: text_of(*line, text),
+                        })
+                        .collect(),
+                    references: references.clone(),
+                    related: related.clone(),
+                    fix: fix.clone(),
+                }
+            })
+            .collect(),
+        unclassified: unclassified.as_ref().map(
+            |Unclassified {
+                 id,
+                 fingerprint,
+                 line,
+                 text,
+             }| Unclassified {
+                // A fingerprint of the normalised line: a hash, no input text.
+                id: id.clone(),
+                fingerprint: fingerprint.clone(),
+                line: *line,
+                text: text_of(*line, text),
+            },
+        ),
+        context: context.clone(),
+        intent: *intent,
+    }
+}
+
 /// Calls `f` on every string of `runs` and `clusters` that [`Pass`] redacts, for learning
 /// user names.
 fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
@@ -408,6 +537,13 @@ mod tests {
         let early = cap(Some(&r), &text, 240);
         assert!(!early.contains("ghp_aB3"), "{early}");
         assert!(early.starts_with(&"x".repeat(220)));
-        assert_eq!(cap(None, &text, 240), crate::run::cap_text(&text, 240));
+        // Unredacted (the history store), the cut drops the head of the word it falls in.
+        let plain = cap(None, &text, 240);
+        assert_eq!(plain, format!("{} GITHUB auth…", "x".repeat(220)));
+        assert_eq!(cap(None, "short text", 240), "short text");
+        assert_eq!(
+            cap(None, &"y".repeat(300), 240),
+            format!("{}…", "y".repeat(240))
+        );
     }
 }

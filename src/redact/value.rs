@@ -201,7 +201,6 @@ pub fn random_word_after(hay: &str, start: usize) -> Option<(usize, usize)> {
         .find(['\n', '\r'])
         .map_or(hay.len(), |i| start + i);
     let window_end = floor_boundary(hay, (start + ENTROPY_WINDOW).min(line_end));
-    let is_token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '_' | '=' | '-');
     let mut i = start;
     while i < window_end {
         let rest = &hay[i..];
@@ -211,20 +210,29 @@ pub fn random_word_after(hay: &str, start: usize) -> Option<(usize, usize)> {
             return None;
         }
         let Some(c) = rest.chars().next() else { break };
-        if !is_token(c) || !c.is_ascii_alphanumeric() {
+        if !c.is_ascii_alphanumeric() && !starts_with_mark(rest) {
             i += c.len_utf8();
             continue;
         }
-        let len = rest.find(|c: char| !is_token(c)).unwrap_or(rest.len());
+        let (len, marked) = token_word(rest);
         let word = &rest[..len];
-        // A word glued to a dot is a file name; one glued to a replacement mark was part
-        // of something another detector replaced (and judging it would differ between
-        // the first pass and the next).
+        if marked {
+            // Part of this word was replaced by another detector (a user name, an
+            // address): the first pass saw it whole, with the original text in place,
+            // and judged it then. Judging the rest now would make a second pass redact
+            // what the first kept (`key.alice-<token>` → `key.<user>-<redacted>`).
+            if word.contains(super::SECRET_MARK) {
+                return None;
+            }
+            i += len.max(1);
+            continue;
+        }
+        // A word glued to a dot is a file name.
         let preceded_by = hay[..i].chars().next_back();
         let followed_by = rest[len..].chars().next();
         if (ENTROPY_MIN_LEN..=4096).contains(&len)
-            && !matches!(preceded_by, Some('.' | '>'))
-            && !matches!(followed_by, Some('.' | '<'))
+            && preceded_by != Some('.')
+            && followed_by != Some('.')
             && !word.starts_with('/')
             && !is_uuid(word)
             && word.bytes().any(|b| b.is_ascii_digit())
@@ -236,6 +244,44 @@ pub fn random_word_after(hay: &str, start: usize) -> Option<(usize, usize)> {
         i += len.max(1);
     }
     None
+}
+
+/// The characters of a token alphabet (base64, base64url, hex, dashed ids).
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '_' | '=' | '-')
+}
+
+/// The replacement marks of the detectors that run before the entropy fallback.
+const MARKS: &[&str] = &[
+    super::USER_MARK,
+    super::EMAIL_MARK,
+    super::SECRET_MARK,
+    "<org>",
+];
+
+fn starts_with_mark(s: &str) -> bool {
+    MARKS.iter().any(|m| s.starts_with(m))
+}
+
+/// The length of the token word at the start of `s`, where a replacement mark counts as
+/// part of the word (it stands for the text it replaced, which was), and whether it holds
+/// one.
+fn token_word(s: &str) -> (usize, bool) {
+    let mut i = 0;
+    let mut marked = false;
+    while i < s.len() {
+        let rest = &s[i..];
+        if let Some(m) = MARKS.iter().find(|m| rest.starts_with(**m)) {
+            i += m.len();
+            marked = true;
+            continue;
+        }
+        match rest.chars().next() {
+            Some(c) if is_token_char(c) => i += c.len_utf8(),
+            _ => break,
+        }
+    }
+    (i, marked)
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

@@ -3,6 +3,7 @@
 //! the last entries before the log ends. Bounded: one log, at most [`MAX_LOG_BYTES`].
 
 use crate::log::parse_log;
+use crate::redact::{Redactor, model::cap};
 use regex::Regex;
 use std::io::Read;
 use std::path::Path;
@@ -40,8 +41,15 @@ pub fn is_failing_command(text: &str) -> bool {
         .is_some_and(|c| &c[1] != "completed" || !matches!(&c[2], "0" | "?"))
 }
 
-/// Reads `path` (a job log) for the failing commands and its last `tail` entries.
-pub fn read_log(path: &Path, max_failing: usize, tail: usize) -> Option<LogDetail> {
+/// Reads `path` (a job log) for the failing commands and its last `tail` entries. With a
+/// redactor each text is redacted before it is capped (the entries shown, line by line: a
+/// private-key block stays hidden across its lines).
+pub fn read_log(
+    path: &Path,
+    max_failing: usize,
+    tail: usize,
+    redactor: Option<&Redactor>,
+) -> Option<LogDetail> {
     let file = crate::fsutil::open_regular(path).ok()?;
     let parsed = parse_log(file.take(MAX_LOG_BYTES)).ok()?;
     let mut d = LogDetail {
@@ -52,15 +60,22 @@ pub fn read_log(path: &Path, max_failing: usize, tail: usize) -> Option<LogDetai
         if is_failing_command(&e.text) {
             d.failing_total += 1;
             if d.failing.len() < max_failing {
-                d.failing.push((
-                    e.line,
-                    crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS),
-                ));
+                d.failing
+                    .push((e.line, cap(redactor, &e.text, crate::run::EVIDENCE_CHARS)));
             }
         }
     }
     let start = parsed.entries.len().saturating_sub(tail);
-    for e in &parsed.entries[start..] {
+    let shown = &parsed.entries[start..];
+    let redacted;
+    let shown = match redactor {
+        Some(r) => {
+            redacted = crate::redact::model::redacted_entries(shown, r);
+            &redacted[..]
+        }
+        None => shown,
+    };
+    for e in shown {
         d.tail.push((
             e.line,
             crate::run::cap_text(&e.text, crate::run::EVIDENCE_CHARS),

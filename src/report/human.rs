@@ -2,6 +2,7 @@
 //! (title, count, fix, references, distinct-from), the runs that need attention with their
 //! decisive line, and a count of the healthy ones.
 
+use super::style::Style;
 use crate::run::Run;
 use crate::scan::{ScanResult, needs_attention};
 use crate::term_safe;
@@ -154,9 +155,22 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Renders the report.
-pub fn render(res: &ScanResult) -> String {
+/// Renders the report with `style`'s colour, width and form. Record text is escaped field
+/// by field ([`term_safe::line`]), so the only escape sequences in the result are the
+/// style's own colours.
+pub fn render(res: &ScanResult, style: &Style) -> String {
     let mut o = String::new();
+    summary_line(&mut o, res);
+    clusters(&mut o, res, style);
+    if !style.summary {
+        attention(&mut o, res, style);
+    }
+    footer(&mut o, res, style);
+    o
+}
+
+/// `triage: 1 root scanned, 2 workspaces, 40 runs: …`, and what `--since` left out.
+fn summary_line(o: &mut String, res: &ScanResult) {
     let runs = &res.runs;
     let _ = writeln!(
         o,
@@ -177,90 +191,139 @@ pub fn render(res: &ScanResult) -> String {
             )
         );
     }
-    if !res.clusters.is_empty() {
-        let _ = writeln!(o, "\nIssues ({}):", res.clusters.len());
-        for c in &res.clusters {
+}
+
+/// `[sev] title (N runs)`, then (unless compact) the fix, references, distinct-from and
+/// run ids of each cluster.
+fn clusters(o: &mut String, res: &ScanResult, style: &Style) {
+    if res.clusters.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n{}",
+        style.heading(&format!("Issues ({}):", res.clusters.len()))
+    );
+    for c in &res.clusters {
+        let sev = style.severity(c.severity, &format!("[{}]", c.severity.as_str()));
+        let count = plural(c.count as usize, "run", "runs");
+        let title = term_safe::line(&c.title);
+        if style.summary {
+            let _ = writeln!(o, "  {sev} {title} ({count})  {}", term_safe::line(&c.id));
+            continue;
+        }
+        let _ = writeln!(o, "\n  {sev} {title} ({count})");
+        let _ = writeln!(o, "    id: {}", term_safe::line(&c.id));
+        o.push_str(&template_lines(c, "    "));
+        if let Some(fix) = &c.fix {
+            let text = format!("fix: {}", short_fix(fix));
+            let text = term_safe::line(&text);
+            o.push_str(&wrap(&text, "    ", style.width));
+        }
+        if !c.references.is_empty() {
+            let refs: Vec<&str> = c.references.iter().take(6).map(String::as_str).collect();
             let _ = writeln!(
                 o,
-                "\n  [{}] {} ({})",
-                c.severity.as_str(),
-                c.title,
-                plural(c.count as usize, "run", "runs")
+                "    upstream: {}{}",
+                term_safe::line(&refs.join(", ")),
+                more(c.references.len(), 6)
             );
-            let _ = writeln!(o, "    id: {}", c.id);
-            o.push_str(&template_lines(c, "    "));
-            if let Some(fix) = &c.fix {
-                o.push_str(&wrap(&format!("fix: {}", short_fix(fix)), "    ", 100));
-            }
-            if !c.references.is_empty() {
-                let refs: Vec<&str> = c.references.iter().take(6).map(String::as_str).collect();
-                let more = c.references.len().saturating_sub(6);
-                let tail = if more > 0 {
-                    format!(" (+{more} more)")
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(o, "    upstream: {}{tail}", refs.join(", "));
-            }
-            let distinct: Vec<&str> = c
-                .related
-                .iter()
-                .filter(|r| r.relation == "distinct-from")
-                .map(|r| r.id.as_str())
-                .collect();
-            if !distinct.is_empty() {
-                let _ = writeln!(o, "    distinct from: {}", distinct.join(", "));
-            }
-            let ids: Vec<&str> = c.runs.iter().take(5).map(String::as_str).collect();
-            let more = c.runs.len().saturating_sub(5);
-            let tail = if more > 0 {
-                format!(" (+{more} more)")
-            } else {
+        }
+        let distinct: Vec<&str> = c
+            .related
+            .iter()
+            .filter(|r| r.relation == "distinct-from")
+            .map(|r| r.id.as_str())
+            .collect();
+        if !distinct.is_empty() {
+            let _ = writeln!(
+                o,
+                "    distinct from: {}",
+                term_safe::line(&distinct.join(", "))
+            );
+        }
+        let ids: Vec<&str> = c.runs.iter().take(5).map(String::as_str).collect();
+        let _ = writeln!(
+            o,
+            "    runs: {}{}",
+            term_safe::line(&ids.join(", ")),
+            more(c.runs.len(), 5)
+        );
+    }
+}
+
+/// ` (+N more)` when `total` is over the `shown` listed.
+fn more(total: usize, shown: usize) -> String {
+    match total.saturating_sub(shown) {
+        0 => String::new(),
+        n => format!(" (+{n} more)"),
+    }
+}
+
+/// Each run that needs attention: id, kind, workspace, age, outcome, signatures, the reason
+/// and the line that says most.
+fn attention(o: &mut String, res: &ScanResult, style: &Style) {
+    let attention: Vec<&Run> = res.runs.iter().filter(|r| needs_attention(r)).collect();
+    if attention.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n{}",
+        style.heading(&format!("Runs needing attention ({}):", attention.len()))
+    );
+    for r in &attention {
+        let sigs: Vec<&str> = r.findings.iter().map(|f| f.signature.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "\n  {}  {}  {}  {}  {}{}",
+            term_safe::line(&r.id),
+            term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
+            term_safe::line(&r.workspace.slug),
+            r.age(res.now),
+            style.outcome(r.outcome, flagged_ok(r).is_some(), &outcome_label(r)),
+            if sigs.is_empty() {
                 String::new()
-            };
-            let _ = writeln!(o, "    runs: {}{tail}", term_safe::line(&ids.join(", ")));
-        }
-    }
-    let attention: Vec<&Run> = runs.iter().filter(|r| needs_attention(r)).collect();
-    if !attention.is_empty() {
-        let _ = writeln!(o, "\nRuns needing attention ({}):", attention.len());
-        for r in &attention {
-            let sigs: Vec<&str> = r.findings.iter().map(|f| f.signature.as_str()).collect();
-            let _ = writeln!(
-                o,
-                "\n  {}  {}  {}  {}  {}{}",
-                term_safe::line(&r.id),
-                term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
-                term_safe::line(&r.workspace.slug),
-                r.age(res.now),
-                outcome_label(r),
-                if sigs.is_empty() {
-                    String::new()
-                } else {
-                    format!("  [{}]", sigs.join(", "))
-                }
-            );
-            let _ = writeln!(o, "    {}", term_safe::line(&r.outcome_reason));
-            // A line of the log or record says more than a restated state: prefer one.
-            let cited = r.findings.iter().flat_map(|f| f.evidence.iter());
-            let line = cited
-                .clone()
-                .find(|e| e.line.is_some())
-                .or_else(|| cited.clone().next())
-                .or(r.decisive.as_ref());
-            if let Some(l) = line {
-                let at = match l.line {
-                    Some(n) => format!("{}:{n}", l.file),
-                    None => l.file.to_string(),
-                };
-                let _ = writeln!(o, "    {}", term_safe::line(&at));
-                let _ = writeln!(o, "      {}", term_safe::line(&l.text));
+            } else {
+                format!("  [{}]", term_safe::line(&sigs.join(", ")))
             }
+        );
+        let _ = writeln!(o, "    {}", term_safe::line(&r.outcome_reason));
+        // A line of the log or record says more than a restated state: prefer one.
+        let cited = r.findings.iter().flat_map(|f| f.evidence.iter());
+        let line = cited
+            .clone()
+            .find(|e| e.line.is_some())
+            .or_else(|| cited.clone().next())
+            .or(r.decisive.as_ref());
+        if let Some(l) = line {
+            let at = match l.line {
+                Some(n) => format!("{}:{n}", l.file),
+                None => l.file.to_string(),
+            };
+            let _ = writeln!(o, "    {}", term_safe::line(&at));
+            let _ = writeln!(o, "      {}", term_safe::line(&l.text));
         }
     }
-    let healthy = runs.len() - attention.len();
+}
+
+/// Healthy count, warnings, the oldest run, and what to run next.
+fn footer(o: &mut String, res: &ScanResult, style: &Style) {
+    let runs = &res.runs;
+    let attention = runs.iter().filter(|r| needs_attention(r)).count();
     if !runs.is_empty() {
-        let _ = writeln!(o, "\n{} healthy.", plural(healthy, "run is", "runs are"));
+        let _ = writeln!(
+            o,
+            "\n{} healthy.",
+            plural(runs.len() - attention, "run is", "runs are")
+        );
+    }
+    if style.summary && attention > 0 {
+        let _ = writeln!(
+            o,
+            "{} (drop --summary to list them).",
+            plural(attention, "run needs attention", "runs need attention")
+        );
     }
     if !res.warnings.is_empty() {
         let _ = writeln!(
@@ -276,5 +339,4 @@ pub fn render(res: &ScanResult) -> String {
             human_span(res.now - oldest)
         );
     }
-    o
 }

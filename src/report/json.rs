@@ -44,6 +44,9 @@ pub struct ScannedDoc {
     pub bytes: u64,
     /// Workspaces.
     pub workspaces: u64,
+    /// Runs older than `--since`, left out of the document (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out_by_since: Option<u64>,
 }
 
 /// `workspace`.
@@ -220,26 +223,43 @@ pub fn run_doc(r: &Run) -> RunDoc {
     }
 }
 
+/// `tool`: this triage.
+pub fn tool() -> Tool {
+    Tool {
+        name: "triage",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// `ruleset`: the rules the report was made with.
+pub fn ruleset(rules: &RuleSet) -> Ruleset {
+    Ruleset {
+        rules: rules.rules.len(),
+        hash: rules.hash.clone(),
+    }
+}
+
+/// `scanned`: what the scan read, and how many runs `--since` left out.
+pub fn scanned(res: &ScanResult) -> ScannedDoc {
+    ScannedDoc {
+        roots: res.scanned.roots.clone(),
+        jobs: res.scanned.jobs,
+        files: res.scanned.files,
+        bytes: res.scanned.bytes,
+        workspaces: res.scanned.workspaces,
+        left_out_by_since: (res.scanned.left_out_by_since > 0)
+            .then_some(res.scanned.left_out_by_since),
+    }
+}
+
 /// The document for a scan result.
 pub fn document<'a>(res: &'a ScanResult, rules: &RuleSet, generated_at: Millis) -> Document<'a> {
     Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "triage",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        ruleset: Ruleset {
-            rules: rules.rules.len(),
-            hash: rules.hash.clone(),
-        },
+        tool: tool(),
+        ruleset: ruleset(rules),
         generated_at: format_iso(generated_at),
-        scanned: ScannedDoc {
-            roots: res.scanned.roots.clone(),
-            jobs: res.scanned.jobs,
-            files: res.scanned.files,
-            bytes: res.scanned.bytes,
-            workspaces: res.scanned.workspaces,
-        },
+        scanned: scanned(res),
         warnings: res.warnings.clone(),
         runs: RunsDoc(&res.runs),
         clusters: &res.clusters,

@@ -78,11 +78,6 @@ pub fn cell_code(text: &str) -> String {
     code(text).replace('|', "\\|")
 }
 
-/// Rule prose inside a table cell.
-pub fn cell_prose(text: &str, refs: &[String]) -> String {
-    prose(&text.replace('\n', " "), refs).replace('|', "\\|")
-}
-
 /// Record text as a fenced block with info string `info`.
 pub fn fenced(body: &str, info: &str) -> String {
     let body = visible_controls(body.trim_end_matches('\n'), true);

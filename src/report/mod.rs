@@ -8,8 +8,10 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod mdsafe;
+pub mod ndjson;
 pub mod out;
 pub mod rules;
+pub mod style;
 pub mod text_match;
 pub mod timeline;
 
@@ -20,16 +22,19 @@ use crate::timefmt;
 use out::Output;
 
 /// The formats a scan result renders to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// The terminal summary.
-    Human,
+#[derive(Debug, Clone, Copy)]
+pub enum Format<'a> {
+    /// The terminal summary, in a [`style::Style`] (colour, width, compact).
+    Human(style::Style),
     /// The JSON document with its published schema.
     Json,
-    /// One JSON run per line.
+    /// One JSON object per line, each with a `type`: `run`, `cluster`, `warning`, `summary`.
     Ndjson,
-    /// The Markdown issue body.
-    Markdown,
+    /// The Markdown issue body, with this machine's setup for its Environment section.
+    Markdown {
+        /// `triage doctor`'s facts (already redacted when the report is).
+        environment: Option<&'a crate::doctor::Facts>,
+    },
 }
 
 /// `res` redacted on the model when a redactor is given ([`crate::redact::model`]), so every
@@ -58,41 +63,40 @@ impl<'a> Prepared<'a> {
     pub fn redactor(&self) -> Option<&Redactor> {
         self.owned.as_ref().map(|(_, r)| r)
     }
+
+    /// The Markdown log excerpts of the runs the report shows: read from the recorded paths
+    /// and redacted by the learned redactor, keyed by the ids of [`Prepared::result`].
+    pub fn excerpts(&self) -> markdown::Excerpts {
+        markdown::Excerpts::for_result(self.plain, self.redactor())
+    }
 }
 
 /// Renders `res` in `format` to `out`, redacted when a redactor is given.
 pub fn scan_result(
     res: &ScanResult,
     rules: &RuleSet,
-    format: Format,
+    format: Format<'_>,
     redactor: Option<&Redactor>,
     out: &Output,
 ) -> anyhow::Result<()> {
     // Redaction happens once, on the model: JSON streams either way.
     let prep = Prepared::new(res, redactor);
-    let recorded = res;
     let res = prep.result();
     match format {
-        // Record text reaches the terminal: control characters are shown escaped.
-        Format::Human => out.text(&crate::term_safe::block(&human::render(res))),
+        // Record text reaches the terminal: the renderer escapes its control characters
+        // field by field, so the style's colours are the only escape sequences.
+        Format::Human(style) => out.text(&human::render(res, &style)),
         Format::Json => out.json(&json::document(res, rules, timefmt::now_millis())),
         // One line at a time: the whole text would be a second copy of every run (88 MiB
         // peak instead of 63 MiB on the 512 MiB prose corpus).
-        Format::Ndjson => out.stream(|w| {
-            for r in &res.runs {
-                serde_json::to_writer(&mut *w, &json::run_doc(r)).map_err(std::io::Error::from)?;
-                w.write_all(b"\n")?;
-            }
-            Ok(())
-        }),
-        Format::Markdown => {
+        Format::Ndjson => out.stream(|w| ndjson::write(w, res, rules, timefmt::now_millis())),
+        Format::Markdown { environment } => {
+            let excerpts = prep.excerpts();
             let opts = markdown::Options {
-                environment: None,
-                redactor: prep.redactor(),
+                environment,
+                excerpts: Some(&excerpts),
             };
-            // Markdown reads log excerpts back from the recorded paths, so it renders the
-            // recorded model and redacts every string itself (with the learned user names).
-            out.text(&markdown::render(recorded, rules, opts))
+            out.text(&markdown::render(res, rules, opts))
         }
     }
 }

@@ -2,7 +2,7 @@
 //! blocks folded to their first line (unfolded with `-v`), the lines that proved a
 //! signature marked, then where the run stopped, its outcome and why.
 
-use crate::log::{Entry, parse_log};
+use crate::log::{Entry, ParsedLog, parse_log};
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::timefmt::{format_iso, human_span};
@@ -12,8 +12,23 @@ use std::fmt::Write as _;
 /// Gaps at least this long are flagged in the timeline.
 const LONG_GAP_MS: i64 = 5 * 60_000;
 
-/// Renders a run's timeline.
-pub fn render(run: &Run, now: i64, rules: &RuleSet, verbose: bool) -> String {
+/// Reads and parses the log of a run as it was recorded (before redaction: the model's paths
+/// may no longer name the file). `None` when it has no log or the log cannot be read.
+pub fn read_log(run: &Run) -> Option<ParsedLog> {
+    let path = run.sources.log.as_ref()?;
+    let file = crate::fsutil::open_regular(std::path::Path::new(&**path)).ok()?;
+    parse_log(file).ok()
+}
+
+/// Renders a run's timeline from the run and its parsed log, both already redacted when
+/// redaction was asked for ([`crate::redact::model`]): the renderer redacts nothing itself.
+pub fn render(
+    run: &Run,
+    log: Option<&ParsedLog>,
+    now: i64,
+    rules: &RuleSet,
+    verbose: bool,
+) -> String {
     let mut o = String::new();
     header(&mut o, run);
     // Lines cited as evidence, per file: marked in the timeline.
@@ -28,13 +43,7 @@ pub fn render(run: &Run, now: i64, rules: &RuleSet, verbose: bool) -> String {
         }
     }
     let _ = writeln!(o, "\nTimeline:");
-    let parsed = run
-        .sources
-        .log
-        .as_ref()
-        .and_then(|p| std::fs::File::open(&**p).ok())
-        .and_then(|f| parse_log(f).ok());
-    match &parsed {
+    match log {
         None => {
             let _ = writeln!(o, "  (no log)");
         }

@@ -10,9 +10,10 @@
 //! line. Patterns with no usable literal (under 3 bytes) are checked on every line: the
 //! linter warns about them.
 //!
-//! The automata are DFAs when the literal set is small enough (a few hundred literals): one
-//! table lookup per byte, about three times the speed of the default contiguous NFA here
-//! (see `docs/performance.md`).
+//! Each automaton starts as a contiguous NFA, quick to build, and becomes a DFA once it has
+//! searched a few MiB, when the literal set is small enough (a few hundred literals): one
+//! table lookup per byte, about three times the NFA's speed, but ten times its build time,
+//! which a hook's capture of a few small logs would never win back (`docs/performance.md`).
 
 use crate::vocab::{SCAN_SCOPES, ScopeSet};
 #[cfg(test)]
@@ -21,6 +22,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Literal bytes up to which the automata are built as DFAs (beyond: the crate's choice,
 /// which bounds memory for very large rule sets).
@@ -44,11 +46,32 @@ pub struct PatternSource {
     pub scope_mask: ScopeSet,
 }
 
-/// One literal automaton and, for each literal, the patterns that own it.
+/// Bytes a prefilter searches with its quick-to-build NFA before it builds its DFA: about
+/// where the DFA's build time (~10 ms for the built-in library) is repaid by its speed
+/// (~3× the NFA's), so a hook's small capture never pays for it and a big scan soon does.
+const DFA_AFTER_BYTES: u64 = 2 << 20;
+
+/// One literal automaton and, for each literal, the patterns that own it. It starts as a
+/// contiguous NFA (about a tenth of the DFA's build time) and switches to a DFA, with the
+/// same literals in the same order (so the same pattern ids and matches), once it has
+/// searched [`DFA_AFTER_BYTES`].
 #[derive(Debug)]
 struct Prefilter {
-    ac: AhoCorasick,
+    nfa: AhoCorasick,
+    /// Built on demand; `None` inside when the literal set is too large for a DFA.
+    dfa: OnceLock<Option<AhoCorasick>>,
+    searched: AtomicU64,
+    literals: Vec<Vec<u8>>,
     owners: Vec<Vec<u32>>,
+}
+
+fn build_automaton(lits: &[Vec<u8>], kind: Option<AhoCorasickKind>) -> Result<AhoCorasick, String> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(kind)
+        .build(lits)
+        .map_err(|e| e.to_string())
 }
 
 impl Prefilter {
@@ -57,25 +80,58 @@ impl Prefilter {
         if literals.is_empty() {
             return Ok(None);
         }
-        let bytes: usize = literals.iter().map(|(l, _)| l.len()).sum();
-        let kind = (bytes <= DFA_LITERAL_BYTES).then_some(AhoCorasickKind::DFA);
-        let (lits, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = literals.into_iter().unzip();
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(kind)
-            .build(&lits)
-            .map_err(|e| e.to_string())?;
-        Ok(Some(Prefilter { ac, owners }))
+        let (literals, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = literals.into_iter().unzip();
+        let nfa = build_automaton(&literals, Some(AhoCorasickKind::ContiguousNFA))
+            .or_else(|_| build_automaton(&literals, None))?;
+        Ok(Some(Prefilter {
+            nfa,
+            dfa: OnceLock::new(),
+            searched: AtomicU64::new(0),
+            literals,
+            owners,
+        }))
+    }
+
+    /// The automaton to search with now.
+    fn current(&self) -> &AhoCorasick {
+        match self.dfa.get() {
+            Some(Some(dfa)) => dfa,
+            _ => &self.nfa,
+        }
+    }
+
+    /// Counts `len` searched bytes; past [`DFA_AFTER_BYTES`], builds the DFA.
+    fn charge(&self, len: usize) {
+        if self.dfa.get().is_some() {
+            return;
+        }
+        let searched = self.searched.fetch_add(len as u64, Ordering::Relaxed) + len as u64;
+        if searched >= DFA_AFTER_BYTES {
+            self.dfa.get_or_init(|| {
+                let bytes: usize = self.literals.iter().map(Vec::len).sum();
+                (bytes <= DFA_LITERAL_BYTES)
+                    .then(|| build_automaton(&self.literals, Some(AhoCorasickKind::DFA)).ok())
+                    .flatten()
+            });
+        }
+    }
+
+    /// The automaton to search `len` bytes with (charged first).
+    fn ac(&self, len: usize) -> &AhoCorasick {
+        self.charge(len);
+        self.current()
     }
 
     fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
         if from >= hay.len() {
             return None;
         }
-        self.ac
-            .find(aho_corasick::Input::new(hay).range(from..))
-            .map(|m| m.start())
+        let found = self
+            .current()
+            .find(aho_corasick::Input::new(hay).range(from..));
+        // Charged what the search read: up to the match, or the rest of the haystack.
+        self.charge(found.map_or(hay.len(), |m| m.end()) - from);
+        found.map(|m| m.start())
     }
 }
 
@@ -106,6 +162,12 @@ pub fn compile_regex(src: &str, case_insensitive: bool) -> Result<Regex, String>
         .dfa_size_limit(REGEX_DFA_CACHE)
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// Checks that a pattern compiles the way the matcher will compile it (syntax and size
+/// limit), returning the regex error otherwise.
+pub fn check_regex(src: &str, case_insensitive: bool) -> Result<(), String> {
+    compile_regex(src, case_insensitive).map(drop)
 }
 
 /// The best literal set one of whose members every match must contain, lowercased ASCII.
@@ -241,6 +303,16 @@ fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
 impl Matcher {
     /// Compiles every pattern. Errors name the pattern index and the regex error.
     pub fn new(patterns: &[PatternSource]) -> Result<Matcher, (usize, String)> {
+        for (i, p) in patterns.iter().enumerate() {
+            check_regex(&p.regex, p.case_insensitive).map_err(|e| (i, e))?;
+        }
+        Matcher::from_checked(patterns).map_err(|e| (usize::MAX, e))
+    }
+
+    /// Builds the matcher over patterns each of which passed [`check_regex`]: regexes are
+    /// compiled when a line first needs them, so only the prefilter is built here. The error
+    /// is the literal automaton's.
+    pub fn from_checked(patterns: &[PatternSource]) -> Result<Matcher, String> {
         let mut regexes = Vec::with_capacity(patterns.len());
         // (literal, owners) in first-seen order, for every literal and for the scan set.
         let mut all: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
@@ -250,8 +322,6 @@ impl Matcher {
         let mut index: std::collections::HashMap<Vec<u8>, (usize, Option<usize>)> =
             std::collections::HashMap::new();
         for (i, p) in patterns.iter().enumerate() {
-            // Validate now (the compiled form is dropped at once), compile for use later.
-            compile_regex(&p.regex, p.case_insensitive).map_err(|e| (i, e))?;
             regexes.push(OnceLock::new());
             if p.scope_mask == 0 {
                 literals.push(None);
@@ -288,8 +358,8 @@ impl Matcher {
             }
         }
         Ok(Matcher {
-            all: Prefilter::build(all).map_err(|e| (usize::MAX, e))?,
-            scan: Prefilter::build(scan).map_err(|e| (usize::MAX, e))?,
+            all: Prefilter::build(all)?,
+            scan: Prefilter::build(scan)?,
             unfiltered,
             regexes,
             sources: patterns
@@ -325,7 +395,9 @@ impl Matcher {
 
     /// Whether `line` holds a literal of any pattern (`next_candidate` would stop in it).
     pub fn has_literal(&self, line: &[u8]) -> bool {
-        self.all.as_ref().is_some_and(|p| p.ac.is_match(line))
+        self.all
+            .as_ref()
+            .is_some_and(|p| p.ac(line.len()).is_match(line))
     }
 
     /// Checks one line: calls `found(pattern)` for each pattern whose scope admits `scopes`
@@ -346,7 +418,7 @@ impl Matcher {
             &self.all
         };
         if let Some(pre) = pre {
-            for m in pre.ac.find_overlapping_iter(text) {
+            for m in pre.ac(text.len()).find_overlapping_iter(text) {
                 for &p in &pre.owners[m.pattern().as_usize()] {
                     if !seen.contains(&p) {
                         seen.push(p);
@@ -475,6 +547,49 @@ mod tests {
         let hay = b"nothing here\nCommand failed: x (exit 1)\n";
         assert_eq!(m.next_candidate(hay, 0), Some(13));
         assert_eq!(m.next_candidate(hay, 14), None);
+    }
+
+    #[test]
+    fn the_prefilter_becomes_a_dfa_with_the_same_matches() {
+        let m = Matcher::new(&[
+            PatternSource {
+                regex: r"^Command failed: .* \(exit -1\)$".into(),
+                case_insensitive: false,
+                scope_mask: SCOPE_COMMAND,
+            },
+            PatternSource {
+                regex: "blocked by policy".into(),
+                case_insensitive: true,
+                scope_mask: SCOPE_ERROR | SCOPE_OUTPUT,
+            },
+        ])
+        .unwrap();
+        let hay =
+            b"ok\nCommand failed: x (exit -1)\nrejected: BLOCKED BY POLICY\nCOMMAND FAILED: y\n";
+        let seen = |m: &Matcher| {
+            let (mut at, mut out) = (0, Vec::new());
+            while let Some(p) = m.next_scan_candidate(hay, at) {
+                let mut found = Vec::new();
+                let end = p + hay[p..].iter().position(|&b| b == b'\n').unwrap_or(0);
+                m.verify_line(&hay[p..end], SCAN_SCOPES, &mut Vec::new(), &mut |g| {
+                    found.push(g)
+                });
+                out.push((p, found));
+                at = end + 1;
+            }
+            out
+        };
+        let before = seen(&m);
+        assert_eq!(before.len(), 3, "{before:?}");
+        let scan = m.scan.as_ref().unwrap();
+        assert!(scan.dfa.get().is_none(), "a small search keeps the NFA");
+        let big = vec![b'.'; DFA_AFTER_BYTES as usize + 1];
+        assert_eq!(m.next_scan_candidate(&big, 0), None);
+        assert!(
+            matches!(scan.dfa.get(), Some(Some(_))),
+            "then the DFA is built"
+        );
+        assert_eq!(seen(&m), before);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The rule-file schema (`rules/README.md`), as serde types. Unknown fields are errors.
 
-use crate::vocab::{Scope, Severity};
+use super::state::State;
+use crate::vocab::{Platform, Scope, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -102,58 +103,6 @@ fn unit() -> f64 {
     1.0
 }
 
-/// `"present"` or `"absent"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Presence {
-    /// The field is set.
-    Present,
-    /// The field is missing or null.
-    Absent,
-}
-
-/// Structural facts about a run; all given keys must hold.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateSpec {
-    /// Plugin status, any of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<Vec<String>>,
-    /// Plugin phase, any of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<Vec<String>>,
-    /// Job kind, any of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<Vec<String>>,
-    /// Job title, any of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<Vec<String>>,
-    /// Triage outcome, any of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Vec<String>>,
-    /// `completedAt` present or absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<Presence>,
-    /// `errorMessage` present or absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_message: Option<Presence>,
-    /// Minimum idle time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idle_for: Option<String>,
-    /// Layout, any of.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state_root: Option<Vec<String>>,
-    /// Workspace split across roots.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workspace_split: Option<bool>,
-    /// The record's `write` flag (a task allowed to edit files).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub write: Option<bool>,
-    /// The index's `config.stopReviewGate`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_review_gate: Option<bool>,
-}
-
 /// `[match]`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -169,7 +118,7 @@ pub struct MatchSpec {
     pub patterns: BTreeMap<String, PatternSpec>,
     /// Named states.
     #[serde(default)]
-    pub states: BTreeMap<String, StateSpec>,
+    pub states: BTreeMap<String, State>,
 }
 
 /// `match` or `no-match`.
@@ -259,9 +208,9 @@ pub struct RuleFile {
     /// Maturity.
     #[serde(default)]
     pub status: RuleStatus,
-    /// Platforms.
+    /// The platforms the signature occurs on (empty: all).
     #[serde(default)]
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Platform>,
     /// Cause.
     pub description: String,
     /// Fix or workaround.
@@ -291,7 +240,7 @@ pub struct RuleFile {
     pub matcher: MatchSpec,
     /// Extra structural guard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub when: Option<StateSpec>,
+    pub when: Option<State>,
     /// Inline tests.
     #[serde(default)]
     pub tests: Vec<TestSpec>,
@@ -314,14 +263,3 @@ pub const FAMILIES: &[&str] = &[
     "git",
     "transfer",
 ];
-
-/// Known platform names.
-pub const PLATFORMS: &[&str] = &["windows", "macos", "linux", "wsl"];
-/// Plugin statuses a state may name.
-pub const STATUSES: &[&str] = &["queued", "running", "completed", "failed", "cancelled"];
-/// Outcomes a state may name.
-pub const OUTCOMES: &[&str] = &["ok", "failed", "cancelled", "stalled", "in-progress"];
-/// Job kinds a state may name.
-pub const KINDS: &[&str] = &["task", "review", "adversarial-review"];
-/// Layouts a state may name.
-pub const STATE_ROOTS: &[&str] = &["plugin-data", "tmp-fallback", "per-run", "other"];
