@@ -208,7 +208,11 @@ pub fn unexplained_lines(r: &Run) -> Option<UnexplainedLines> {
         }
     }
     if lines.is_empty() {
-        let text = r.decisive.as_ref().map(|d| d.text.as_str()).unwrap_or("(no log)");
+        let text = r
+            .decisive
+            .as_ref()
+            .map(|d| d.text.as_str())
+            .unwrap_or("(no log)");
         let source = match &r.decisive {
             Some(_) if r.error_message.is_some() => ErrorSource::Record.as_str(),
             _ => "decisive",
@@ -226,7 +230,9 @@ pub const STALLED_PREFIX: &str = "stalled at: ";
 
 /// The template of each masked line, the lines mined together in sorted order (so the
 /// templates do not depend on the order the lines came in).
-pub fn templates_of_masked<'a>(masked: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
+pub fn templates_of_masked<'a>(
+    masked: impl IntoIterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
     let distinct: BTreeSet<&str> = masked.into_iter().collect();
     let templates = crate::mine::templates_of(distinct.iter().copied());
     distinct
@@ -239,18 +245,24 @@ pub fn templates_of_masked<'a>(masked: impl IntoIterator<Item = &'a str>) -> BTr
         .collect()
 }
 
-/// The template of one line alone (what `match` reports for free text): masked, then mined.
-pub fn template_of_line(line: &str) -> String {
+/// The template of one line alone (what `match` reports for free text): masked, then mined,
+/// with the values its variables took in the line.
+pub fn template_of_line(line: &str) -> (String, Vec<TemplateVariable>) {
     let masked = normalise(line);
-    templates_of_masked([masked.as_str()])
+    let template = templates_of_masked([masked.as_str()])
         .remove(&masked)
-        .unwrap_or(masked)
+        .unwrap_or(masked);
+    let variables = variables_of(&template, &BTreeSet::from([line]));
+    (template, variables)
 }
 
 /// The cluster id of a key (stalled or not, the sorted distinct templates).
 pub fn template_cluster_id(stalled: bool, templates: &[&str]) -> String {
     let prefix = if stalled { STALLED_PREFIX } else { "" };
-    format!("unclassified:{}", fingerprint(&format!("{prefix}{}", templates.join("\n"))))
+    format!(
+        "unclassified:{}",
+        fingerprint(&format!("{prefix}{}", templates.join("\n")))
+    )
 }
 
 /// One unexplained run's place: its cluster id and (source, raw, template) per line.
@@ -267,8 +279,11 @@ fn place_unexplained(runs: &[Run]) -> BTreeMap<usize, Placed> {
         .enumerate()
         .filter_map(|(i, r)| unexplained_lines(r).map(|l| (i, l)))
         .collect();
-    let templates =
-        templates_of_masked(lines.iter().flat_map(|(_, u)| u.lines.iter().map(|l| l.2.as_str())));
+    let templates = templates_of_masked(
+        lines
+            .iter()
+            .flat_map(|(_, u)| u.lines.iter().map(|l| l.2.as_str())),
+    );
     lines
         .into_iter()
         .map(|(i, u)| {
@@ -341,12 +356,19 @@ fn variables_of(template: &str, raws: &BTreeSet<&str>) -> Vec<TemplateVariable> 
     let Ok(re) = Regex::new(&re) else {
         return Vec::new();
     };
-    let mut values: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); masks.len()];
+    // Values are read from the lines as `normalise` saw them, after machine-independent
+    // redaction: a secret is `<redacted>` there (a mark the template regex never captures),
+    // so no variable's examples hold one, redacted output or not.
+    let mut values: Vec<BTreeSet<String>> = vec![BTreeSet::new(); masks.len()];
+    let redactor = crate::redact::Redactor::machine_independent();
     for raw in raws {
-        let Some(c) = re.captures(raw) else { continue };
+        let line = redactor.redact(raw.trim());
+        let Some(c) = re.captures(&line) else {
+            continue;
+        };
         for (i, v) in values.iter_mut().enumerate() {
             if let Some(m) = c.get(i + 1) {
-                v.insert(m.as_str());
+                v.insert(m.as_str().to_string());
             }
         }
     }
@@ -358,11 +380,7 @@ fn variables_of(template: &str, raws: &BTreeSet<&str>) -> Vec<TemplateVariable> 
             position: i + 1,
             placeholder: mask.to_string(),
             distinct: v.len() as u64,
-            examples: v
-                .iter()
-                .take(VARIABLE_EXAMPLES)
-                .map(|s| s.to_string())
-                .collect(),
+            examples: v.into_iter().take(VARIABLE_EXAMPLES).collect(),
         })
         .collect()
 }

@@ -458,7 +458,10 @@ fn error_lines(
         lines
             .iter()
             .any(|(s, _, t)| *s != ErrorSource::FinalOutput && t.contains(text))
-            || rec.error_message.as_deref().is_some_and(|e| e.contains(text))
+            || rec
+                .error_message
+                .as_deref()
+                .is_some_and(|e| e.contains(text))
     };
     for (source, number, text) in &errors.lines {
         if *source == ErrorSource::FinalOutput && repeats(text, &errors.lines) {

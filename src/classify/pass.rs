@@ -207,8 +207,19 @@ static FAILURE_WORDS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build([
-                "fail", "error", "did not", "cannot", "can't", "unable", "not found", "denied",
-                "refused", "timed out", "exception", "panic", "not supported",
+                "fail",
+                "error",
+                "did not",
+                "cannot",
+                "can't",
+                "unable",
+                "not found",
+                "denied",
+                "refused",
+                "timed out",
+                "exception",
+                "panic",
+                "not supported",
             ])
             .ok()
     });
@@ -262,9 +273,7 @@ impl LineSink for ErrorLines {
             log::LineKind::BlockBody
                 if self.in_final_output
                     && text.len() <= FINAL_STATEMENT_BYTES
-                    && FAILURE_WORDS
-                        .as_ref()
-                        .is_some_and(|ac| ac.is_match(text)) =>
+                    && FAILURE_WORDS.as_ref().is_some_and(|ac| ac.is_match(text)) =>
             {
                 self.push(ErrorSource::FinalOutput, number, text);
             }

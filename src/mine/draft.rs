@@ -615,4 +615,3 @@ fn job_test(r: &Run, lines: &[(&'static str, String)]) -> String {
 pub fn default_dir() -> &'static Path {
     Path::new("rules")
 }
-

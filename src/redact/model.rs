@@ -464,12 +464,30 @@ pub fn redacted_match(res: &TextResult, input: &str, r: &Redactor) -> TextResult
                  fingerprint,
                  line,
                  text,
+                 template,
+                 variables,
              }| Unclassified {
                 // A fingerprint of the normalised line: a hash, no input text.
                 id: id.clone(),
                 fingerprint: fingerprint.clone(),
                 line: *line,
                 text: text_of(*line, text),
+                // Masked and redacted machine-independently already; home paths and user
+                // names remain.
+                template: r.redact(template).into_owned(),
+                variables: variables
+                    .iter()
+                    .map(|v| TemplateVariable {
+                        position: v.position,
+                        placeholder: v.placeholder.clone(),
+                        distinct: v.distinct,
+                        examples: v
+                            .examples
+                            .iter()
+                            .map(|e| r.redact(e).into_owned())
+                            .collect(),
+                    })
+                    .collect(),
             },
         ),
         context: context.clone(),
@@ -513,7 +531,10 @@ fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
         f(&c.title);
         for t in &c.templates {
             f(&t.template);
-            t.variables.iter().flat_map(|v| &v.examples).for_each(|s| f(s));
+            t.variables
+                .iter()
+                .flat_map(|v| &v.examples)
+                .for_each(|s| f(s));
         }
         c.workspaces.iter().for_each(|s| f(s));
     }

@@ -94,10 +94,36 @@ const TEMPLATES_SHOWN: usize = 3;
 /// An unclassified cluster's templates, the values their variables took, when it was seen
 /// and on which versions (empty for a signature's cluster). Record text: terminal-safe.
 pub fn template_lines(c: &crate::cluster::Cluster, indent: &str) -> String {
-    let mut o = String::new();
-    if c.templates.is_empty() {
+    let mut o = template_list(c, indent);
+    if o.is_empty() {
         return o;
     }
+    let when = |t: Option<crate::timefmt::Millis>| {
+        t.map(crate::timefmt::format_iso)
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let versions = |v: &[String]| {
+        if v.is_empty() {
+            "unknown".to_string()
+        } else {
+            term_safe::line(&v.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(
+        o,
+        "{indent}seen: {} .. {}; plugin {}; CLI {}",
+        when(c.first_seen),
+        when(c.last_seen),
+        versions(&c.plugin_versions),
+        versions(&c.cli_versions)
+    );
+    o
+}
+
+/// An unclassified cluster's templates with the values their variables took, one line each
+/// (empty for a signature's cluster). Record text: terminal-safe.
+pub fn template_list(c: &crate::cluster::Cluster, indent: &str) -> String {
+    let mut o = String::new();
     for t in c.templates.iter().take(TEMPLATES_SHOWN) {
         let _ = writeln!(
             o,
@@ -129,25 +155,6 @@ pub fn template_lines(c: &crate::cluster::Cluster, indent: &str) -> String {
             c.templates.len() - TEMPLATES_SHOWN
         );
     }
-    let when = |t: Option<crate::timefmt::Millis>| {
-        t.map(crate::timefmt::format_iso)
-            .unwrap_or_else(|| "unknown".into())
-    };
-    let versions = |v: &[String]| {
-        if v.is_empty() {
-            "unknown".to_string()
-        } else {
-            term_safe::line(&v.join(", ")).into_owned()
-        }
-    };
-    let _ = writeln!(
-        o,
-        "{indent}seen: {} .. {}; plugin {}; CLI {}",
-        when(c.first_seen),
-        when(c.last_seen),
-        versions(&c.plugin_versions),
-        versions(&c.cli_versions)
-    );
     o
 }
 
