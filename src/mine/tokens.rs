@@ -240,11 +240,15 @@ fn is_variable_word(b: &[u8]) -> bool {
     if (first == b'"' || first == b'\'') && last == first {
         return true;
     }
-    let slashes = memchr::memchr_iter(b'/', b).count();
-    if first == b'/' || slashes >= 2 || memchr::memchr(b'\\', b).is_some() {
-        return true;
+    // One scalar pass: tokens are short, and a URL's `://` already makes two slashes.
+    let mut slashes = 0;
+    for &c in b {
+        if c == b'\\' {
+            return true;
+        }
+        slashes += usize::from(c == b'/');
     }
-    memchr::memmem::find(b, b"://").is_some()
+    first == b'/' || slashes >= 2
 }
 
 #[cfg(test)]
