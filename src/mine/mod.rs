@@ -11,7 +11,7 @@
 //! used ones are evicted, as in Drain3), so memory does not grow with the input.
 //!
 //! # What was chosen, and why
-//! * **Masking first** ([`mask`]): the preprocessing studies of Loghub (He et al. 2020,
+//! * **Masking first** ([`Tokens::parse`], [`mask_token`]): the preprocessing studies of Loghub (He et al. 2020,
 //!   Khan et al. 2022) show that what is masked matters more than the parser. A token is a
 //!   variable when it carries a digit (numbers, ids, hex, IPs, ports, versions, timestamps,
 //!   durations, block ids), is a path or URL, or is quoted. This is a per-token test, the same
