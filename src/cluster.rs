@@ -274,11 +274,18 @@ struct Placed {
 
 /// Every unexplained run (by index) placed in its template cluster.
 fn place_unexplained(runs: &[Run]) -> BTreeMap<usize, Placed> {
-    let lines: Vec<(usize, UnexplainedLines)> = runs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| unexplained_lines(r).map(|l| (i, l)))
-        .collect();
+    place_lines(
+        runs.iter()
+            .enumerate()
+            .filter_map(|(i, r)| unexplained_lines(r).map(|l| (i, l)))
+            .collect(),
+    )
+}
+
+/// The template clusters of unexplained runs given only their lines ([`unexplained_lines`],
+/// by any key that names the run): all that template clustering needs, so a caller that
+/// does not keep every run can collect the lines as it goes and place them at the end.
+fn place_lines<K: Ord>(lines: Vec<(K, UnexplainedLines)>) -> BTreeMap<K, Placed> {
     let templates = templates_of_masked(
         lines
             .iter()
