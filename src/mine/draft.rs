@@ -515,7 +515,7 @@ fn tests_section(d: &RuleText<'_>) -> String {
     if !first_line.is_empty() {
         s.push_str(&format!(
             "\n[[tests]]\nexpect = \"match\"\nname = \"free text\"\ntext = {}\n",
-            q(&first_line)
+            q(&shareable(&first_line))
         ));
     }
     match d.near {
@@ -549,7 +549,7 @@ fn tests_section(d: &RuleText<'_>) -> String {
             };
             s.push_str(&format!(
                 "\n[[tests]]\nexpect = \"no-match\"\nname = \"an example without its longest constant word\"\ntext = {}\n",
-                q(&text)
+                q(&shareable(&text))
             ));
         }
     }
@@ -586,9 +586,15 @@ fn job_test(r: &Run, lines: &[(&'static str, String)]) -> String {
     let mut final_output = String::new();
     let mut error_message = None;
     for (source, text) in lines {
+        let text = &shareable(text);
         match ErrorSource::parse(source) {
             Some(ErrorSource::Record) => {
-                error_message = Some(r.error_message.clone().unwrap_or_else(|| text.clone()));
+                error_message = Some(
+                    r.error_message
+                        .as_deref()
+                        .map(shareable)
+                        .unwrap_or_else(|| text.clone()),
+                );
             }
             Some(ErrorSource::FinalOutput) => {
                 final_output.push_str(text);
@@ -609,6 +615,15 @@ fn job_test(r: &Run, lines: &[(&'static str, String)]) -> String {
         s.push_str(&format!("log = {}\n", q(&log)));
     }
     s
+}
+
+/// Record text as a draft's tests keep it: a rule is meant to be shared, so secrets, e-mail
+/// addresses and home paths are redacted (machine-independently, as the templates were, so
+/// the pattern still matches: a redaction mark is matched by the class it stands for).
+fn shareable(text: &str) -> String {
+    crate::redact::Redactor::machine_independent()
+        .redact(text)
+        .into_owned()
 }
 
 /// The default rule directory of `rules draft`.
