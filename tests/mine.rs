@@ -419,3 +419,16 @@ fn walk_toml(dir: &std::path::Path) -> Option<std::path::PathBuf> {
     }
     None
 }
+
+#[test]
+fn mine_human_output_shows_control_characters_escaped() {
+    let out = triage()
+        .args(["mine", "-"])
+        .write_stdin("disk \u{1b}[31mred\u{1b}[0m full 1\ndisk \u{1b}[31mred\u{1b}[0m full 2\n")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("red"), "{text}");
+}
