@@ -1,9 +1,20 @@
 //! Clusters: runs grouped by signature, and failed or stalled runs that no rule explains
-//! grouped by the template of their decisive line: Sentry-style masking, then the template
-//! miner ([`crate::mine`]) over the masked lines.
+//! grouped by the templates of their error lines.
+//!
+//! # Template clusters
+//! An unexplained run's error lines ([`Run::error_lines`]: `errorMessage`, `Codex error:`,
+//! final-output failure statements, `Command failed:`) of its strongest tier
+//! ([`ErrorSource::tier`]; a run without any falls back to its decisive line) are masked
+//! ([`normalise`]: secrets, ids, paths, numbers, uuids, timestamps) and mined together
+//! ([`crate::mine`]), distinct lines in sorted order so the result does not depend on the
+//! order runs were read in. A run's key is the set of its lines' templates; runs with one
+//! key are one cluster, `unclassified:<fingerprint of the key>`: derived from the template
+//! text, so the same input always gives the same id. The cluster lists its templates with
+//! the values each variable took (a few examples, read back with the template's capturing
+//! regex from the original lines).
 
 use crate::rules::RuleSet;
-use crate::run::Run;
+use crate::run::{ErrorLine, ErrorSource, Run};
 use crate::timefmt::Millis;
 use crate::vocab::Outcome;
 use crate::vocab::Severity;
@@ -81,7 +92,41 @@ pub struct Cluster {
     pub affected: Option<crate::rules::model::Affected>,
     /// Bisection matrix.
     pub matrix: Vec<MatrixRow>,
+    /// Unclassified clusters: the templates of the runs' error lines (the cluster's key).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<ClusterTemplate>,
 }
+
+/// One template of an unclassified cluster.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClusterTemplate {
+    /// Constant text with masks (`<uuid>`, `<path>`, `<n>`, …) and `<*>` for what the miner
+    /// found variable.
+    pub template: String,
+    /// Where its lines were read: `record`, `codex-error`, `final-output`,
+    /// `command-failed`, or `decisive` (a run with no error line: its decisive line).
+    pub source: &'static str,
+    /// Runs of the cluster with a line of this template.
+    pub count: u64,
+    /// The template's variables, in order, with values seen.
+    pub variables: Vec<TemplateVariable>,
+}
+
+/// A variable of a template and the values it took.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TemplateVariable {
+    /// 1-based position among the template's variables.
+    pub position: usize,
+    /// Its mask (`<uuid>`, `<path>`, `<n>`, `<*>`, …).
+    pub placeholder: String,
+    /// Distinct values seen.
+    pub distinct: u64,
+    /// A few of them (first in sorted order).
+    pub examples: Vec<String>,
+}
+
+/// Examples kept per template variable.
+pub const VARIABLE_EXAMPLES: usize = 3;
 
 static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
@@ -132,34 +177,219 @@ pub fn fingerprint(normalised: &str) -> String {
     d.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
-/// The masked decisive line of a run that no rule explains and that failed or stalled.
-pub fn unexplained_line(r: &Run) -> Option<String> {
+/// What an unexplained run is clustered by: its strongest error lines (or its decisive
+/// line), raw and masked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnexplainedLines {
+    /// The run stalled (its key and title say `stalled at: `).
+    pub stalled: bool,
+    /// (source word, raw text, masked text).
+    pub lines: Vec<(&'static str, String, String)>,
+}
+
+/// The lines a run that no rule explains and that failed or stalled is clustered by.
+pub fn unexplained_lines(r: &Run) -> Option<UnexplainedLines> {
     if !r.findings.is_empty() || !matches!(r.outcome, Outcome::Failed | Outcome::Stalled) {
         return None;
     }
-    let line = r
-        .decisive
-        .as_ref()
-        .map(|d| d.text.as_str())
-        .unwrap_or("(no log)");
-    let prefix = if r.outcome == Outcome::Stalled {
-        "stalled at: "
-    } else {
-        ""
-    };
-    Some(format!("{prefix}{}", normalise(line)))
+    let mut lines: Vec<(&'static str, String, String)> = Vec::new();
+    if let Some(tier) = r.error_lines.iter().map(|e| e.source.tier()).min() {
+        let mut sources: Vec<&ErrorLine> = r
+            .error_lines
+            .iter()
+            .filter(|e| e.source.tier() == tier)
+            .collect();
+        sources.sort_by_key(|e| e.source);
+        for e in sources {
+            let masked = normalise(&e.line.text);
+            if !masked.is_empty() && !lines.iter().any(|l| l.2 == masked) {
+                lines.push((e.source.as_str(), e.line.text.clone(), masked));
+            }
+        }
+    }
+    if lines.is_empty() {
+        let text = r
+            .decisive
+            .as_ref()
+            .map(|d| d.text.as_str())
+            .unwrap_or("(no log)");
+        let source = match &r.decisive {
+            Some(_) if r.error_message.is_some() => ErrorSource::Record.as_str(),
+            _ => "decisive",
+        };
+        lines.push((source, text.to_string(), normalise(text)));
+    }
+    Some(UnexplainedLines {
+        stalled: r.outcome == Outcome::Stalled,
+        lines,
+    })
 }
 
-/// Template of each unexplained run (by index): the masked decisive lines mined together, so
-/// lines that differ in a variable the masks miss still share one cluster.
-fn unexplained_templates(runs: &[Run]) -> BTreeMap<usize, String> {
-    let lines: Vec<(usize, String)> = runs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| unexplained_line(r).map(|l| (i, l)))
+/// The prefix of a stalled cluster's title and key.
+pub const STALLED_PREFIX: &str = "stalled at: ";
+
+/// The template of each masked line, the lines mined together in sorted order (so the
+/// templates do not depend on the order the lines came in).
+pub fn templates_of_masked<'a>(
+    masked: impl IntoIterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
+    let distinct: BTreeSet<&str> = masked.into_iter().collect();
+    let templates = crate::mine::templates_of(distinct.iter().copied());
+    distinct
+        .into_iter()
+        .zip(templates)
+        .map(|(m, t)| {
+            let t = if t.is_empty() { m.to_string() } else { t };
+            (m.to_string(), t)
+        })
+        .collect()
+}
+
+/// The template of one line alone (what `match` reports for free text): masked, then mined,
+/// with the values its variables took in the line.
+pub fn template_of_line(line: &str) -> (String, Vec<TemplateVariable>) {
+    let masked = normalise(line);
+    let template = templates_of_masked([masked.as_str()])
+        .remove(&masked)
+        .unwrap_or(masked);
+    let variables = variables_of(&template, &BTreeSet::from([line]));
+    (template, variables)
+}
+
+/// The cluster id of a key (stalled or not, the sorted distinct templates).
+pub fn template_cluster_id(stalled: bool, templates: &[&str]) -> String {
+    let prefix = if stalled { STALLED_PREFIX } else { "" };
+    format!(
+        "unclassified:{}",
+        fingerprint(&format!("{prefix}{}", templates.join("\n")))
+    )
+}
+
+/// One unexplained run's place: its cluster id and (source, raw, template) per line.
+struct Placed {
+    id: String,
+    stalled: bool,
+    lines: Vec<(&'static str, String, String)>,
+}
+
+/// Every unexplained run (by index) placed in its template cluster.
+fn place_unexplained(runs: &[Run]) -> BTreeMap<usize, Placed> {
+    place_lines(
+        runs.iter()
+            .enumerate()
+            .filter_map(|(i, r)| unexplained_lines(r).map(|l| (i, l)))
+            .collect(),
+    )
+}
+
+/// The template clusters of unexplained runs given only their lines ([`unexplained_lines`],
+/// by any key that names the run): all that template clustering needs, so a caller that
+/// does not keep every run can collect the lines as it goes and place them at the end.
+fn place_lines<K: Ord>(lines: Vec<(K, UnexplainedLines)>) -> BTreeMap<K, Placed> {
+    let templates = templates_of_masked(
+        lines
+            .iter()
+            .flat_map(|(_, u)| u.lines.iter().map(|l| l.2.as_str())),
+    );
+    lines
+        .into_iter()
+        .map(|(i, u)| {
+            let lines: Vec<(&'static str, String, String)> = u
+                .lines
+                .into_iter()
+                .map(|(src, raw, masked)| {
+                    let t = templates.get(&masked).cloned().unwrap_or(masked);
+                    (src, raw, t)
+                })
+                .collect();
+            let key: BTreeSet<&str> = lines.iter().map(|l| l.2.as_str()).collect();
+            let key: Vec<&str> = key.into_iter().collect();
+            let id = template_cluster_id(u.stalled, &key);
+            (
+                i,
+                Placed {
+                    id,
+                    stalled: u.stalled,
+                    lines,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The templates of one cluster with the values their variables took in its runs' lines.
+fn cluster_templates(members: &[&Placed]) -> Vec<ClusterTemplate> {
+    // template → (source, runs, raw lines)
+    let mut by_t: BTreeMap<&str, (&'static str, u64, BTreeSet<&str>)> = BTreeMap::new();
+    for p in members {
+        let mut seen = BTreeSet::new();
+        for (src, raw, t) in &p.lines {
+            let e = by_t.entry(t.as_str()).or_insert((src, 0, BTreeSet::new()));
+            if seen.insert(t.as_str()) {
+                e.1 += 1;
+            }
+            e.2.insert(raw.as_str());
+        }
+    }
+    let order = |s: &str| {
+        ErrorSource::parse(s)
+            .map(|e| e as usize)
+            .unwrap_or(usize::MAX)
+    };
+    let mut out: Vec<ClusterTemplate> = by_t
+        .into_iter()
+        .map(|(t, (source, count, raws))| ClusterTemplate {
+            template: t.to_string(),
+            source,
+            count,
+            variables: variables_of(t, &raws),
+        })
         .collect();
-    let templates = crate::mine::templates_of(lines.iter().map(|(_, l)| l.as_str()));
-    lines.into_iter().map(|(i, _)| i).zip(templates).collect()
+    out.sort_by(|a, b| {
+        order(a.source)
+            .cmp(&order(b.source))
+            .then(b.count.cmp(&a.count))
+            .then_with(|| a.template.cmp(&b.template))
+    });
+    out
+}
+
+/// The values of a template's variables in the raw lines it came from.
+fn variables_of(template: &str, raws: &BTreeSet<&str>) -> Vec<TemplateVariable> {
+    let (re, masks) = crate::mine::pattern::capturing_regex(template);
+    if masks.is_empty() {
+        return Vec::new();
+    }
+    let Ok(re) = Regex::new(&re) else {
+        return Vec::new();
+    };
+    // Values are read from the lines as `normalise` saw them, after machine-independent
+    // redaction: a secret is `<redacted>` there (a mark the template regex never captures),
+    // so no variable's examples hold one, redacted output or not.
+    let mut values: Vec<BTreeSet<String>> = vec![BTreeSet::new(); masks.len()];
+    let redactor = crate::redact::Redactor::machine_independent();
+    for raw in raws {
+        let line = redactor.redact(raw.trim());
+        let Some(c) = re.captures(&line) else {
+            continue;
+        };
+        for (i, v) in values.iter_mut().enumerate() {
+            if let Some(m) = c.get(i + 1) {
+                v.insert(m.as_str().to_string());
+            }
+        }
+    }
+    masks
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (mask, v))| TemplateVariable {
+            position: i + 1,
+            placeholder: mask.to_string(),
+            distinct: v.len() as u64,
+            examples: v.into_iter().take(VARIABLE_EXAMPLES).collect(),
+        })
+        .collect()
 }
 
 fn unknown(s: &Option<String>) -> String {
@@ -169,16 +399,13 @@ fn unknown(s: &Option<String>) -> String {
 /// Groups runs into clusters, most severe and largest first.
 pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
     let mut by_key: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
-    let mut titles: BTreeMap<String, String> = BTreeMap::new();
-    let unexplained = unexplained_templates(runs);
+    let mut placed_by_key: BTreeMap<String, Vec<&Placed>> = BTreeMap::new();
+    let unexplained = place_unexplained(runs);
     for (i, r) in runs.iter().enumerate() {
         if r.findings.is_empty() {
-            if let Some(template) = unexplained.get(&i) {
-                let key = format!("unclassified:{}", fingerprint(template));
-                titles
-                    .entry(key.clone())
-                    .or_insert_with(|| template.clone());
-                by_key.entry(key).or_default().push(r);
+            if let Some(p) = unexplained.get(&i) {
+                placed_by_key.entry(p.id.clone()).or_default().push(p);
+                by_key.entry(p.id.clone()).or_default().push(r);
             }
             continue;
         }
@@ -210,11 +437,20 @@ pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
                     ))
                     .or_default() += 1;
             }
+            let placed = placed_by_key.get(&key);
+            let templates = placed.map(|p| cluster_templates(p)).unwrap_or_default();
+            let stalled = placed.is_some_and(|p| p.iter().any(|p| p.stalled));
+            let title = templates
+                .first()
+                .map(|t| {
+                    let prefix = if stalled { STALLED_PREFIX } else { "" };
+                    format!("{prefix}{}", t.template)
+                })
+                .unwrap_or_default();
             Cluster {
                 signature: rule.map(|r| r.id().to_string()),
-                title: rule
-                    .map(|r| r.file.title.clone())
-                    .unwrap_or_else(|| titles.get(&key).cloned().unwrap_or_default()),
+                title: rule.map(|r| r.file.title.clone()).unwrap_or(title),
+                templates,
                 family: rule.map(|r| r.file.family.clone()),
                 severity: rule.map(|r| r.file.severity).unwrap_or(Severity::Medium),
                 count: members.len() as u64,

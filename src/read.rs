@@ -12,7 +12,9 @@ use crate::platform::{self, CommandPlatform};
 use crate::record::{self, JobRecord};
 use crate::redact::model::cap;
 use crate::rules::RuleSet;
-use crate::run::{EVIDENCE_CHARS, LineRef, Run, SharedPath, Sources, Workspace};
+use crate::run::{
+    EVIDENCE_CHARS, ErrorLine, ErrorSource, LineRef, Run, SharedPath, Sources, Workspace,
+};
 use crate::timefmt::Millis;
 use crate::versions;
 use crate::vocab::{Platform, SCOPE_ERROR, SCOPE_OUTPUT, StateRoot};
@@ -314,12 +316,13 @@ pub fn read_run(
     let log_display = log_shared.clone().unwrap_or_default();
     let mut ending = LogEnding::default();
     let mut cmd_platform = CommandPlatform::default();
+    let mut errors = pass::ErrorLines::default();
     if let Some(input) = t.log.take() {
         read_log(
             input,
             &log_display,
             &mut hits,
-            &mut [&mut ending, &mut cmd_platform],
+            &mut [&mut ending, &mut cmd_platform, &mut errors],
             w,
             counters,
         );
@@ -358,6 +361,7 @@ pub fn read_run(
         text: cap(env.redactor, text, EVIDENCE_CHARS),
     };
     let decisive = decisive_line(rec, &rec_file, error_line, &ending, &cite, env.redactor);
+    let error_lines = error_lines(decisive.as_ref(), rec, errors, &cite);
     let run = Run {
         id: t.id,
         workspace: run_workspace(ctx, rec),
@@ -389,6 +393,7 @@ pub fn read_run(
         model: rec.request_model.clone(),
         last_entry: ending.last_entry.as_ref().map(cite),
         decisive,
+        error_lines,
         sources: Sources {
             index: ctx.index_shared.clone().filter(|_| loaded.had_index),
             record: record_shared,
@@ -430,6 +435,44 @@ fn decisive_line(
             .or(ending.last_entry.as_ref())
             .map(cite),
     }
+}
+
+/// The run's error lines: the record's message (as the decisive line cites it), then the
+/// log's, without final-output statements that only repeat an error line.
+fn error_lines(
+    decisive: Option<&LineRef>,
+    rec: &JobRecord,
+    errors: pass::ErrorLines,
+    cite: &dyn Fn(&(u64, String)) -> LineRef,
+) -> Vec<ErrorLine> {
+    let mut out = Vec::new();
+    if rec.error_message.is_some()
+        && let Some(d) = decisive
+    {
+        out.push(ErrorLine {
+            source: ErrorSource::Record,
+            line: d.clone(),
+        });
+    }
+    let repeats = |text: &str, lines: &[(ErrorSource, u64, String)]| {
+        lines
+            .iter()
+            .any(|(s, _, t)| *s != ErrorSource::FinalOutput && t.contains(text))
+            || rec
+                .error_message
+                .as_deref()
+                .is_some_and(|e| e.contains(text))
+    };
+    for (source, number, text) in &errors.lines {
+        if *source == ErrorSource::FinalOutput && repeats(text, &errors.lines) {
+            continue;
+        }
+        out.push(ErrorLine {
+            source: *source,
+            line: cite(&(*number, text.clone())),
+        });
+    }
+    out
 }
 
 /// Record fields, each in its scope: error fields `error`, output fields `output`.

@@ -84,6 +84,67 @@ pub struct Finding {
     pub evidence: Vec<LineRef>,
 }
 
+/// Where an error line of a run was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorSource {
+    /// The record's `errorMessage` (its first line).
+    Record,
+    /// A `Codex error:` or `Codex turn interrupt failed:` log entry.
+    CodexError,
+    /// A line of the `Final output` block that states a failure.
+    FinalOutput,
+    /// A `Command failed: … (exit N)` log entry.
+    CommandFailed,
+}
+
+impl ErrorSource {
+    /// All sources, strongest first.
+    pub const ALL: [ErrorSource; 4] = [
+        ErrorSource::Record,
+        ErrorSource::CodexError,
+        ErrorSource::FinalOutput,
+        ErrorSource::CommandFailed,
+    ];
+
+    /// The word used in exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorSource::Record => "record",
+            ErrorSource::CodexError => "codex-error",
+            ErrorSource::FinalOutput => "final-output",
+            ErrorSource::CommandFailed => "command-failed",
+        }
+    }
+
+    /// Parses [`ErrorSource::as_str`].
+    pub fn parse(s: &str) -> Option<ErrorSource> {
+        ErrorSource::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// How strongly a line of this source says why a run failed: a run is clustered by the
+    /// lines of its strongest tier only, so a failed test command does not split the runs
+    /// that one `Codex error:` explains. The record's message and `Codex error:` lines are
+    /// one tier (a run has one or the other); final-output statements come next (they often
+    /// repeat the error); failed commands last.
+    pub fn tier(self) -> u8 {
+        match self {
+            ErrorSource::Record | ErrorSource::CodexError => 0,
+            ErrorSource::FinalOutput => 1,
+            ErrorSource::CommandFailed => 2,
+        }
+    }
+}
+
+/// One error line of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorLine {
+    /// Where it was read.
+    pub source: ErrorSource,
+    /// The line (text redacted and capped like evidence).
+    pub line: LineRef,
+}
+
 /// Where a run's data came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Sources {
@@ -153,6 +214,10 @@ pub struct Run {
     /// The line that best says what went wrong (error message, last `Codex error:`, or last
     /// entry).
     pub decisive: Option<LineRef>,
+    /// The run's error lines (`errorMessage`, `Codex error:`, `Command failed:`, failure
+    /// statements of the final output), a few per source: what unexplained runs are
+    /// clustered by.
+    pub error_lines: Vec<ErrorLine>,
     /// Files read.
     pub sources: Sources,
     /// Signatures, most severe first (filled by classification).

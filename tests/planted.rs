@@ -175,6 +175,20 @@ fn no_planted_secret_or_user_name_survives_any_output_format() {
         }
         let text = with_decoded(&raw);
         find_banned(name, &text, &banned, &mut problems);
+        // The template clusters' variable values are record text too: the corpus must
+        // give some, or the check above says nothing about them.
+        if *name == "export json" {
+            let doc: serde_json::Value = serde_json::from_str(&raw).expect("JSON");
+            let examples = doc["clusters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|c| c["templates"].as_array().into_iter().flatten())
+                .flat_map(|t| t["variables"].as_array().into_iter().flatten())
+                .flat_map(|v| v["examples"].as_array().into_iter().flatten())
+                .count();
+            assert!(examples >= 20, "{examples} template variable values");
+        }
         // What makes a report useful stays (the human scan shows one line per run, so
         // only the exports are held to every kept string).
         if name.starts_with("export") {

@@ -124,6 +124,7 @@ const SECTIONS: &[&str] = &[
     "Workaround",
     "Environment",
     "Summary",
+    "Templates",
     "Steps to reproduce",
     "Evidence",
     "Timeline",

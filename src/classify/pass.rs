@@ -189,3 +189,95 @@ pub fn search_log<R: Read>(
     })?;
     Ok(out)
 }
+
+/// Error lines kept per source per run: the first ones and the latest (the last slot is
+/// overwritten), so a run that retries a hundred times costs what one that fails once does.
+pub const ERROR_LINES_PER_SOURCE: usize = 3;
+
+/// Longest error line kept, in bytes (before the evidence cap, which redacts first).
+const ERROR_LINE_BYTES: usize = 1024;
+
+/// Longest final-output line tested for a failure statement: a failure statement is short.
+const FINAL_STATEMENT_BYTES: usize = 400;
+
+/// Words of a final-output line that states a failure (`Codex review failed.`, `Codex did not
+/// return a final message.`, a task's failure message).
+static FAILURE_WORDS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "fail",
+                "error",
+                "did not",
+                "cannot",
+                "can't",
+                "unable",
+                "not found",
+                "denied",
+                "refused",
+                "timed out",
+                "exception",
+                "panic",
+                "not supported",
+            ])
+            .ok()
+    });
+
+/// Collects a run's error lines during the log pass: `Codex error:` and `Codex turn
+/// interrupt failed` entries, `Command failed:` entries, and the failure statements of
+/// `Final output` blocks, at most [`ERROR_LINES_PER_SOURCE`] of each (first line of an
+/// entry only).
+#[derive(Debug, Default)]
+pub struct ErrorLines {
+    in_final_output: bool,
+    /// (source, 1-based line, text), in the order read per source.
+    pub lines: Vec<(crate::run::ErrorSource, u64, String)>,
+}
+
+impl ErrorLines {
+    fn push(&mut self, source: crate::run::ErrorSource, number: u64, text: &[u8]) {
+        let text = text.trim_ascii();
+        if text.is_empty() {
+            return;
+        }
+        let cut = text.len().min(ERROR_LINE_BYTES);
+        let text = String::from_utf8_lossy(&text[..cut]).into_owned();
+        let same: Vec<usize> = (0..self.lines.len())
+            .filter(|&i| self.lines[i].0 == source)
+            .collect();
+        if same.len() < ERROR_LINES_PER_SOURCE {
+            self.lines.push((source, number, text));
+        } else if let Some(&last) = same.last() {
+            self.lines[last] = (source, number, text);
+        }
+    }
+}
+
+impl LineSink for ErrorLines {
+    fn line(&mut self, number: u64, info: &log::LineInfo<'_>) {
+        use crate::run::ErrorSource;
+        let text = info.text;
+        match info.kind {
+            log::LineKind::BlockHeader => self.in_final_output = text == b"Final output",
+            log::LineKind::Entry => {
+                self.in_final_output = false;
+                if text.starts_with(b"Codex error:")
+                    || text.starts_with(b"Codex turn interrupt failed")
+                {
+                    self.push(ErrorSource::CodexError, number, text);
+                } else if text.starts_with(b"Command failed:") {
+                    self.push(ErrorSource::CommandFailed, number, text);
+                }
+            }
+            log::LineKind::BlockBody
+                if self.in_final_output
+                    && text.len() <= FINAL_STATEMENT_BYTES
+                    && FAILURE_WORDS.as_ref().is_some_and(|ac| ac.is_match(text)) =>
+            {
+                self.push(ErrorSource::FinalOutput, number, text);
+            }
+            _ => {}
+        }
+    }
+}

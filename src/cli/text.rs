@@ -50,7 +50,10 @@ pub(crate) fn mine(a: MineCmd) -> CmdResult {
     let out = Output::from_flag(a.output.as_deref());
     match a.format {
         TextFormat::Json => out.json(&mined)?,
-        TextFormat::Human => out.text(&crate::mine::input::render_human(&mined))?,
+        // Templates and examples are input text: control characters are shown escaped.
+        TextFormat::Human => {
+            out.text(&term_safe::block(&crate::mine::input::render_human(&mined)))?
+        }
     }
     Ok(EXIT_OK)
 }

@@ -8,7 +8,7 @@ use super::ojson::Json;
 use crate::cluster::{self, Cluster};
 use crate::report;
 use crate::rules::RuleSet;
-use crate::run::{Finding, LineRef, Run, SharedPath, Sources, Workspace};
+use crate::run::{ErrorLine, ErrorSource, Finding, LineRef, Run, SharedPath, Sources, Workspace};
 use crate::scan::{self, ScanOptions, ScanResult, Scanned};
 use crate::timefmt::{Millis, format_iso, parse_timestamp};
 use crate::vocab::Severity;
@@ -31,6 +31,16 @@ pub struct LineData {
     /// Text, capped as in the scan.
     #[serde(default)]
     pub text: String,
+}
+
+/// An error line as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorLineData {
+    /// `record`, `codex-error`, `final-output` or `command-failed`.
+    pub source: String,
+    /// The line.
+    #[serde(flatten)]
+    pub line: LineData,
 }
 
 /// Workspace as exported.
@@ -143,6 +153,9 @@ pub struct RunData {
     /// Last log entry (not in the export).
     #[serde(default)]
     pub last_entry: Option<LineData>,
+    /// Error lines, what unexplained runs are clustered by (not in the export).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_lines: Vec<ErrorLineData>,
     /// Files.
     #[serde(default)]
     pub source: SourceData,
@@ -270,6 +283,9 @@ fn absolutise(d: &mut RunData) {
     for l in [&mut d.decisive, &mut d.last_entry].into_iter().flatten() {
         l.file = absolute(&l.file);
     }
+    for e in &mut d.error_lines {
+        e.line.file = absolute(&e.line.file);
+    }
 }
 
 fn line_data(l: &LineRef) -> LineData {
@@ -317,6 +333,14 @@ pub fn run_data(r: &Run) -> RunData {
         model: r.model.clone(),
         decisive: r.decisive.as_ref().map(line_data),
         last_entry: r.last_entry.as_ref().map(line_data),
+        error_lines: r
+            .error_lines
+            .iter()
+            .map(|e| ErrorLineData {
+                source: e.source.as_str().to_string(),
+                line: line_data(&e.line),
+            })
+            .collect(),
         source: SourceData {
             index: r.sources.index.as_deref().map(str::to_string),
             record: r.sources.record.as_deref().map(str::to_string),
@@ -410,6 +434,16 @@ pub fn to_run(d: &RunData, findings: &[FindingData]) -> Run {
         model: d.model.clone(),
         last_entry: d.last_entry.as_ref().map(line_ref),
         decisive: d.decisive.as_ref().map(line_ref),
+        error_lines: d
+            .error_lines
+            .iter()
+            .filter_map(|e| {
+                Some(ErrorLine {
+                    source: ErrorSource::parse(&e.source)?,
+                    line: line_ref(&e.line),
+                })
+            })
+            .collect(),
         sources: Sources {
             index: d.source.index.as_deref().map(SharedPath::from),
             record: d.source.record.as_deref().map(SharedPath::from),

@@ -100,6 +100,11 @@ pub struct Unclassified {
     pub line: u64,
     /// Its text, capped.
     pub text: String,
+    /// Its template (`cluster::template_of_line`): ids, numbers, paths and secrets masked,
+    /// what a rule for it would match; capped.
+    pub template: String,
+    /// The values the template's variables took in the line.
+    pub variables: Vec<crate::cluster::TemplateVariable>,
 }
 
 /// What `triage match` found in a text.
@@ -612,11 +617,14 @@ fn find_unclassified(segs: &[Segment], raw_lines: &[&str]) -> Option<Unclassifie
     let norm = crate::cluster::normalise(&pick.text);
     let fp = crate::cluster::fingerprint(&norm);
     let raw = raw_lines.get(pick.line as usize - 1).copied().unwrap_or("");
+    let (template, variables) = crate::cluster::template_of_line(&pick.text);
     Some(Unclassified {
         id: format!("unclassified:{fp}"),
         fingerprint: fp,
         line: pick.line,
         text: cap_text(normalise_line(raw), EVIDENCE_CHARS),
+        template: cap_text(&template, EVIDENCE_CHARS),
+        variables,
     })
 }
 

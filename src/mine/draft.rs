@@ -13,7 +13,7 @@
 
 use crate::cluster::Cluster;
 use crate::rules::{RuleSet, RuleSources, compile_files, read_sources, selftest};
-use crate::run::Run;
+use crate::run::{ErrorSource, Run};
 use crate::vocab::Outcome;
 use regex::Regex;
 use std::collections::BTreeSet;
@@ -48,6 +48,18 @@ pub struct Draft {
     pub text: String,
 }
 
+/// Most templates of a cluster that become patterns (all must match, as all the cluster's
+/// runs share them).
+pub const MAX_PATTERNS: usize = 3;
+
+/// One pattern of the draft: a template of the cluster and where its lines were read.
+struct Pattern {
+    template: String,
+    regex: String,
+    re: Regex,
+    scope: &'static str,
+}
+
 /// Writes a draft rule for `req.cluster` from a scan's runs and clusters; `sources` are the
 /// rules the draft must coexist with (its tests are run against them before writing).
 pub fn write_draft(
@@ -56,6 +68,58 @@ pub fn write_draft(
     runs: &[Run],
     sources: &RuleSources,
 ) -> Result<Draft, String> {
+    let cluster = find_cluster(req, clusters)?;
+    let members: Vec<&Run> = runs
+        .iter()
+        .filter(|r| cluster.runs.contains(&r.id))
+        .collect();
+    if members.is_empty() {
+        return Err(format!("cluster `{}` has no runs", req.cluster));
+    }
+    let patterns = patterns_of(cluster, &members)?;
+    let examples: Vec<&Run> = {
+        let mut seen = BTreeSet::new();
+        members
+            .iter()
+            .copied()
+            .filter(|r| seen.insert(run_lines(r).join("\n")))
+            .collect()
+    };
+    let fp = req
+        .cluster
+        .strip_prefix("unclassified:")
+        .unwrap_or(&req.cluster);
+    let id = req.id.clone().unwrap_or_else(|| format!("draft-{fp}"));
+    let family = req
+        .family
+        .clone()
+        .unwrap_or_else(|| guess_family(&cluster.title).to_string());
+    let near = nearest_outsider(&patterns, runs, cluster);
+    let text = render(&RuleText {
+        id: &id,
+        family: &family,
+        patterns: &patterns,
+        members: &members,
+        examples: &examples[..examples.len().min(MAX_EXAMPLES)],
+        near,
+        cluster,
+    });
+    let path = req.dir.join(&family).join(format!("{id}.toml"));
+    check_and_write(&path, &text, sources)?;
+    Ok(Draft {
+        path,
+        id,
+        regex: patterns
+            .iter()
+            .map(|p| p.regex.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        text,
+    })
+}
+
+/// The unclassified cluster the request names, or why not.
+fn find_cluster<'c>(req: &DraftRequest, clusters: &'c [Cluster]) -> Result<&'c Cluster, String> {
     let cluster = clusters
         .iter()
         .find(|c| c.id == req.cluster)
@@ -84,71 +148,56 @@ pub fn write_draft(
             req.cluster
         ));
     }
-    let members: Vec<&Run> = runs
-        .iter()
-        .filter(|r| cluster.runs.contains(&r.id))
-        .collect();
-    if members.is_empty() {
-        return Err(format!("cluster `{}` has no runs", req.cluster));
+    Ok(cluster)
+}
+
+/// The cluster's templates as patterns; each must match a line of every run.
+fn patterns_of(cluster: &Cluster, members: &[&Run]) -> Result<Vec<Pattern>, String> {
+    let mut out = Vec::new();
+    for t in cluster.templates.iter().take(MAX_PATTERNS) {
+        let regex = template_regex(&t.template);
+        let re = Regex::new(&regex)
+            .map_err(|e| format!("the template's regex does not compile: {e}"))?;
+        let mut scopes = BTreeSet::new();
+        for r in members {
+            let Some((source, _)) = line_for(r, &re) else {
+                return Err(format!(
+                    "the template's regex `{regex}` matches no error line of run {}",
+                    r.id
+                ));
+            };
+            scopes.insert(scope_of_source(source, r));
+        }
+        let scope = if scopes.len() == 1 {
+            scopes.into_iter().next().unwrap_or("any")
+        } else {
+            "any"
+        };
+        out.push(Pattern {
+            template: t.template.clone(),
+            regex,
+            re,
+            scope,
+        });
     }
-    let template = cluster
-        .title
-        .strip_prefix("stalled at: ")
-        .unwrap_or(&cluster.title)
-        .to_string();
-    let regex = template_regex(&template);
-    let re =
-        Regex::new(&regex).map_err(|e| format!("the template's regex does not compile: {e}"))?;
-    let examples: Vec<&Run> = {
-        let mut seen = BTreeSet::new();
-        members
-            .iter()
-            .copied()
-            .filter(|r| seen.insert(decisive(r).to_string()))
-            .collect()
-    };
-    if let Some(r) = examples.iter().find(|r| !re.is_match(decisive(r))) {
-        return Err(format!(
-            "the template's regex `{regex}` does not match run {}'s line `{}`",
-            r.id,
-            decisive(r)
-        ));
+    if out.is_empty() {
+        return Err(format!("cluster `{}` has no template", cluster.id));
     }
-    let scope = scope_of(&members);
-    let fp = req
-        .cluster
-        .strip_prefix("unclassified:")
-        .unwrap_or(&req.cluster);
-    let id = req.id.clone().unwrap_or_else(|| format!("draft-{fp}"));
-    let family = req
-        .family
-        .clone()
-        .unwrap_or_else(|| guess_family(&template).to_string());
-    let near = nearest_outsider(&template, &re, runs, cluster);
-    let text = render(&RuleText {
-        id: &id,
-        family: &family,
-        template: &template,
-        regex: &regex,
-        scope,
-        members: &members,
-        examples: &examples[..examples.len().min(MAX_EXAMPLES)],
-        near,
-        cluster,
-        re: &re,
-    });
-    let folder = req.dir.join(&family);
-    let path = folder.join(format!("{id}.toml"));
+    Ok(out)
+}
+
+/// The draft must load and pass its tests among the rules it will live with; then it is
+/// written (never over an existing file).
+fn check_and_write(path: &Path, text: &str, sources: &RuleSources) -> Result<(), String> {
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
-    // The draft must load and pass its tests among the rules it will live with.
     let name = path.display().to_string();
     let (mut files, problems) = read_sources(sources);
     if let Some(p) = problems.first() {
         return Err(p.to_string());
     }
-    files.push((name.clone(), text.clone()));
+    files.push((name.clone(), text.to_string()));
     let set: RuleSet = compile_files(&files).map_err(|ps| {
         ps.iter()
             .map(|p| p.to_string())
@@ -166,88 +215,59 @@ pub fn write_draft(
             report.render()
         ));
     }
-    std::fs::create_dir_all(&folder)
-        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    std::fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Draft {
-        path,
-        id,
-        regex,
-        text,
-    })
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A run's clustered lines (raw text).
+fn run_lines(r: &Run) -> Vec<String> {
+    crate::cluster::unexplained_lines(r)
+        .map(|u| u.lines.into_iter().map(|(_, raw, _)| raw).collect())
+        .unwrap_or_else(|| vec![decisive(r).to_string()])
+}
+
+/// The line of a run a pattern matches, with its source word.
+fn line_for(r: &Run, re: &Regex) -> Option<(&'static str, String)> {
+    let lines = crate::cluster::unexplained_lines(r)
+        .map(|u| u.lines)
+        .unwrap_or_default();
+    lines
+        .into_iter()
+        .map(|(source, raw, _)| (source, raw))
+        .chain(
+            r.error_lines
+                .iter()
+                .map(|e| (e.source.as_str(), e.line.text.clone())),
+        )
+        .find(|(_, raw)| re.is_match(raw))
 }
 
 fn decisive(r: &Run) -> &str {
     r.decisive.as_ref().map(|d| d.text.as_str()).unwrap_or("")
 }
 
-/// Where a run's decisive line came from, as a rule scope.
-fn line_scope(r: &Run) -> &'static str {
-    let text = decisive(r);
-    let from_record = r
-        .error_message
-        .as_deref()
-        .and_then(|e| e.lines().next())
-        .is_some_and(|first| first.starts_with(text) || text.starts_with(first));
-    if from_record
-        || text.starts_with("Codex error:")
-        || text.starts_with("Codex turn interrupt failed:")
-    {
-        "error"
-    } else {
-        "log"
-    }
-}
-
-fn scope_of(members: &[&Run]) -> &'static str {
-    let scopes: BTreeSet<&str> = members.iter().map(|r| line_scope(r)).collect();
-    if scopes.len() == 1 {
-        scopes.into_iter().next().unwrap_or("any")
-    } else {
-        "any"
-    }
-}
-
-/// The regex for a template: masks become bounded classes, constant text is escaped, runs of
-/// whitespace match any whitespace.
-pub fn template_regex(template: &str) -> String {
-    const MASKS: [(&str, &str); 9] = [
-        ("<*>", r"\S+"),
-        ("<path>", r"\S+"),
-        ("<url>", r"https?://\S+"),
-        ("<n>", r"[0-9][0-9.]{0,30}(?:ms|s|m|h)?"),
-        ("<hex>", r"(?:0x)?[0-9A-Fa-f]{1,64}"),
-        ("<uuid>", r"[0-9A-Fa-f-]{36}"),
-        ("<ts>", r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,16}Z?"),
-        ("<job>", r"[a-z]+-[0-9a-z]{4,}-[0-9a-z]{1,8}"),
-        ("<ip>", r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"),
-    ];
-    let mut out = String::new();
-    for (i, tok) in template.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push_str(r"\s+");
-        }
-        let mut rest = tok;
-        'tok: while !rest.is_empty() {
-            if let Some(lt) = rest.find('<') {
-                for (mask, class) in MASKS {
-                    if rest[lt..].starts_with(mask) {
-                        out.push_str(&regex::escape(&rest[..lt]));
-                        out.push_str(class);
-                        rest = &rest[lt + mask.len()..];
-                        continue 'tok;
-                    }
-                }
-                out.push_str(&regex::escape(&rest[..=lt]));
-                rest = &rest[lt + 1..];
+/// The rule scope of a line read from `source` (a decisive line: where it came from).
+fn scope_of_source(source: &str, r: &Run) -> &'static str {
+    match ErrorSource::parse(source) {
+        Some(ErrorSource::Record | ErrorSource::CodexError) => "error",
+        Some(ErrorSource::FinalOutput) => "output",
+        Some(ErrorSource::CommandFailed) => "log",
+        None => {
+            let text = decisive(r);
+            if text.starts_with("Codex error:") || text.starts_with("Codex turn interrupt failed:")
+            {
+                "error"
             } else {
-                out.push_str(&regex::escape(rest));
-                break;
+                "log"
             }
         }
     }
-    out
 }
+
+pub use super::pattern::template_regex;
 
 /// A family for the draft from the template's words (the author checks it).
 fn guess_family(template: &str) -> &'static str {
@@ -278,48 +298,82 @@ fn guess_family(template: &str) -> &'static str {
     "app-server"
 }
 
-/// The run outside the cluster whose line shares most words with the template and that
-/// the draft's regex does not match: the near miss for the must-not-match test.
+/// The run outside the cluster whose lines share most words with the first template and
+/// that the draft's patterns do not all match: the near miss for the must-not-match test.
 fn nearest_outsider<'a>(
-    template: &str,
-    re: &Regex,
+    patterns: &[Pattern],
     runs: &'a [Run],
     cluster: &Cluster,
 ) -> Option<&'a Run> {
-    let words: BTreeSet<&str> = template
-        .split_whitespace()
-        .filter(|w| !w.contains('<'))
-        .collect();
+    let words: BTreeSet<&str> = patterns
+        .first()
+        .map(|p| {
+            p.template
+                .split_whitespace()
+                .filter(|w| !w.contains('<'))
+                .collect()
+        })
+        .unwrap_or_default();
     runs.iter()
         .filter(|r| !cluster.runs.contains(&r.id))
-        .filter(|r| !decisive(r).is_empty() && !re.is_match(decisive(r)))
+        .filter(|r| !outsider_lines(r).is_empty())
+        .filter(|r| {
+            let lines = outsider_lines(r);
+            !patterns
+                .iter()
+                .all(|p| lines.iter().any(|(_, t)| p.re.is_match(t)))
+        })
         .map(|r| {
-            let shared = decisive(r)
-                .split_whitespace()
-                .filter(|w| words.contains(w))
-                .count();
+            let shared: usize = outsider_lines(r)
+                .iter()
+                .map(|(_, t)| t.split_whitespace().filter(|w| words.contains(w)).count())
+                .sum();
             (shared, r)
         })
         .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)))
         .map(|(_, r)| r)
 }
 
+/// An outside run's lines as a test rebuilds them: its error lines, else its decisive line.
+fn outsider_lines(r: &Run) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = r
+        .error_lines
+        .iter()
+        .map(|e| (e.source.as_str(), e.line.text.clone()))
+        .collect();
+    if v.is_empty() && !decisive(r).is_empty() {
+        let source = if r.error_message.is_some() {
+            ErrorSource::Record.as_str()
+        } else {
+            "decisive"
+        };
+        v.push((source, decisive(r).to_string()));
+    }
+    v
+}
+
 struct RuleText<'a> {
     id: &'a str,
     family: &'a str,
-    template: &'a str,
-    regex: &'a str,
-    scope: &'static str,
+    patterns: &'a [Pattern],
     members: &'a [&'a Run],
     examples: &'a [&'a Run],
     near: Option<&'a Run>,
     cluster: &'a Cluster,
-    re: &'a Regex,
 }
 
 impl RuleText<'_> {
-    fn matches(&self, text: &str) -> bool {
-        self.re.is_match(text)
+    fn matches_all(&self, text: &str) -> bool {
+        self.patterns.iter().all(|p| p.re.is_match(text))
+    }
+
+    /// The pattern names: `message`, or `message_1` … for several templates.
+    fn name(&self, i: usize) -> String {
+        if self.patterns.len() == 1 {
+            "message".to_string()
+        } else {
+            format!("message_{}", i + 1)
+        }
     }
 }
 
@@ -333,25 +387,14 @@ fn list(v: &BTreeSet<String>) -> String {
 }
 
 fn render(d: &RuleText<'_>) -> String {
-    let statuses: BTreeSet<String> = d
-        .members
-        .iter()
-        .filter_map(|r| r.status.as_ref().map(|s| s.as_str().to_string()))
-        .collect();
-    let phases: BTreeSet<String> = d.members.iter().filter_map(|r| r.phase.clone()).collect();
-    let outcomes: BTreeSet<String> = d
-        .members
-        .iter()
-        .map(|r| r.outcome.as_str().to_string())
-        .collect();
-    let mut state = Vec::new();
-    if !statuses.is_empty() {
-        state.push(format!("status = {}", list(&statuses)));
-    }
-    if !phases.is_empty() {
-        state.push(format!("phase = {}", list(&phases)));
-    }
-    state.push(format!("outcome = {}", list(&outcomes)));
+    let mut s = header(d);
+    s.push_str(&match_section(d));
+    s.push_str(&tests_section(d));
+    s
+}
+
+/// The comment for the author and the rule's own fields.
+fn header(d: &RuleText<'_>) -> String {
     let versions = |v: &[String]| {
         if v.is_empty() {
             "unknown".to_string()
@@ -359,10 +402,18 @@ fn render(d: &RuleText<'_>) -> String {
             v.join(", ")
         }
     };
-    let mut s = format!(
+    let when = |t: Option<crate::timefmt::Millis>| {
+        t.map(crate::timefmt::format_iso)
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let templates: String = d
+        .patterns
+        .iter()
+        .map(|p| format!("# Template: {}\n", p.template))
+        .collect();
+    format!(
         r#"# DRAFT written by `triage rules draft {cluster}` from {n} run(s) no rule explained.
-# Template: {template}
-# Seen {first} .. {last}; plugin {pv}; CLI {cv}; platforms {pl}.
+{templates}# Seen {first} .. {last}; plugin {pv}; CLI {cv}; platforms {pl}.
 # Still to fill in by the rule author before this rule can be `stable`:
 #   - title: one line naming the failure (now the template)
 #   - description: the cause; fix: the workaround or fixed version
@@ -384,82 +435,121 @@ fix = """
 TODO: what the user does now.
 """
 references = []
-
-[match]
-condition = "message and seen"
-text_condition = "message"
-
-[match.patterns]
-message = {{ regex = {regex}, in = {scope} }}
-
-[match.states]
-seen = {{ {state} }}
 "#,
         cluster = d.cluster.id,
         n = d.members.len(),
-        template = d.template,
-        first = d
-            .cluster
-            .first_seen
-            .map(crate::timefmt::format_iso)
-            .unwrap_or_else(|| "unknown".into()),
-        last = d
-            .cluster
-            .last_seen
-            .map(crate::timefmt::format_iso)
-            .unwrap_or_else(|| "unknown".into()),
+        first = when(d.cluster.first_seen),
+        last = when(d.cluster.last_seen),
         pv = versions(&d.cluster.plugin_versions),
         cv = versions(&d.cluster.cli_versions),
         pl = versions(&d.cluster.platforms),
         id = q(d.id),
-        title = q(d.template),
+        title = q(&d.cluster.title),
         family = q(d.family),
-        regex = literal(d.regex),
-        scope = q(d.scope),
-        state = state.join(", "),
+    )
+}
+
+/// `[match]`: every template's pattern and the state the runs shared.
+fn match_section(d: &RuleText<'_>) -> String {
+    let statuses: BTreeSet<String> = d
+        .members
+        .iter()
+        .filter_map(|r| r.status.as_ref().map(|s| s.as_str().to_string()))
+        .collect();
+    let phases: BTreeSet<String> = d.members.iter().filter_map(|r| r.phase.clone()).collect();
+    let outcomes: BTreeSet<String> = d
+        .members
+        .iter()
+        .map(|r| r.outcome.as_str().to_string())
+        .collect();
+    let mut state = Vec::new();
+    if !statuses.is_empty() {
+        state.push(format!("status = {}", list(&statuses)));
+    }
+    if !phases.is_empty() {
+        state.push(format!("phase = {}", list(&phases)));
+    }
+    state.push(format!("outcome = {}", list(&outcomes)));
+    let names: Vec<String> = (0..d.patterns.len()).map(|i| d.name(i)).collect();
+    let mut s = format!(
+        "\n[match]\ncondition = {}\ntext_condition = {}\n\n[match.patterns]\n",
+        q(&format!("{} and seen", names.join(" and "))),
+        q(&names.join(" or ")),
     );
+    for (p, name) in d.patterns.iter().zip(&names) {
+        s.push_str(&format!(
+            "{name} = {{ regex = {}, in = {} }}\n",
+            literal(&p.regex),
+            q(p.scope)
+        ));
+    }
+    s.push_str(&format!(
+        "\n[match.states]\nseen = {{ {} }}\n",
+        state.join(", ")
+    ));
+    s
+}
+
+/// Must-match tests for the examples (as jobs, and one as free text) and a must-not-match
+/// test from the nearest outside run, else from an example without its longest word.
+fn tests_section(d: &RuleText<'_>) -> String {
+    let mut s = String::new();
     for r in d.examples {
+        let lines: Vec<(&'static str, String)> = d
+            .patterns
+            .iter()
+            .filter_map(|p| line_for(r, &p.re))
+            .collect();
         s.push_str(&format!(
             "\n[[tests]]\nexpect = \"match\"\nname = {}\n{}",
             q(&format!("run {}", r.id)),
-            job_test(r, d.scope)
+            job_test(r, &lines)
         ));
     }
-    if let Some(r) = d.examples.first() {
+    let first_line = d
+        .examples
+        .first()
+        .and_then(|r| d.patterns.first().and_then(|p| line_for(r, &p.re)))
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    if !first_line.is_empty() {
         s.push_str(&format!(
             "\n[[tests]]\nexpect = \"match\"\nname = \"free text\"\ntext = {}\n",
-            q(decisive(r))
+            q(&shareable(&first_line))
         ));
     }
     match d.near {
         Some(r) => s.push_str(&format!(
             "\n[[tests]]\nexpect = \"no-match\"\nname = {}\n{}",
             q(&format!("nearest run outside the cluster: {}", r.id)),
-            job_test(r, line_scope(r))
+            job_test(r, &outsider_lines(r))
         )),
         None => {
             // No other run to learn from: the first example without its longest constant
             // word, a near miss that shares the rest of the text.
-            let example = d.examples.first().map(|r| decisive(r)).unwrap_or("");
             let longest = d
-                .template
-                .split_whitespace()
-                .filter(|w| !w.contains('<'))
-                .max_by_key(|w| w.len())
+                .patterns
+                .first()
+                .and_then(|p| {
+                    p.template
+                        .split_whitespace()
+                        .filter(|w| !w.contains('<'))
+                        .max_by_key(|w| w.len())
+                })
                 .unwrap_or("");
-            let near: Vec<&str> = example
+            let near: Vec<&str> = first_line
                 .split_whitespace()
                 .filter(|w| *w != longest)
                 .collect();
             let near = near.join(" ");
-            let text = if near.is_empty() || d.matches(&near) {
+            let text = if near.is_empty() || d.matches_all(&near) {
                 "Turn completed.".to_string()
             } else {
                 near
             };
             s.push_str(&format!(
                 "\n[[tests]]\nexpect = \"no-match\"\nname = \"an example without its longest constant word\"\ntext = {}\n",
-                q(&text)
+                q(&shareable(&text))
             ));
         }
     }
@@ -475,8 +565,10 @@ fn literal(re: &str) -> String {
     }
 }
 
-/// A `[tests.job]` table that rebuilds the run's state and its decisive line.
-fn job_test(r: &Run, scope: &str) -> String {
+/// A `[tests.job]` table that rebuilds the run's state and the given lines, each where it
+/// was read: the record's message as `error_message`, log entries, final-output lines in a
+/// `Final output` block.
+fn job_test(r: &Run, lines: &[(&'static str, String)]) -> String {
     let mut s = String::from("[tests.job]\n");
     if let Some(k) = &r.kind {
         s.push_str(&format!("kind = {}\n", q(k.as_str())));
@@ -490,40 +582,51 @@ fn job_test(r: &Run, scope: &str) -> String {
     if r.outcome == Outcome::Stalled {
         s.push_str("completed = false\nidle = \"2h\"\n");
     }
-    let line = decisive(r);
-    if scope == "error"
-        && let Some(e) = &r.error_message
-    {
-        s.push_str(&format!("error_message = {}\n", q(e)));
-    } else {
-        s.push_str(&format!(
-            "log = {}\n",
-            q(&format!("[2026-01-01T00:00:00.000Z] {line}\n"))
+    let mut log = String::new();
+    let mut final_output = String::new();
+    let mut error_message = None;
+    for (source, text) in lines {
+        let text = &shareable(text);
+        match ErrorSource::parse(source) {
+            Some(ErrorSource::Record) => {
+                error_message = Some(
+                    r.error_message
+                        .as_deref()
+                        .map(shareable)
+                        .unwrap_or_else(|| text.clone()),
+                );
+            }
+            Some(ErrorSource::FinalOutput) => {
+                final_output.push_str(text);
+                final_output.push('\n');
+            }
+            _ => log.push_str(&format!("[2026-01-01T00:00:00.000Z] {text}\n")),
+        }
+    }
+    if !final_output.is_empty() {
+        log.push_str(&format!(
+            "\n[2026-01-01T00:00:01.000Z] Final output\n{final_output}"
         ));
     }
+    if let Some(e) = error_message {
+        s.push_str(&format!("error_message = {}\n", q(&e)));
+    }
+    if !log.is_empty() {
+        s.push_str(&format!("log = {}\n", q(&log)));
+    }
     s
+}
+
+/// Record text as a draft's tests keep it: a rule is meant to be shared, so secrets, e-mail
+/// addresses and home paths are redacted (machine-independently, as the templates were, so
+/// the pattern still matches: a redaction mark is matched by the class it stands for).
+fn shareable(text: &str) -> String {
+    crate::redact::Redactor::machine_independent()
+        .redact(text)
+        .into_owned()
 }
 
 /// The default rule directory of `rules draft`.
 pub fn default_dir() -> &'static Path {
     Path::new("rules")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn template_regex_matches_the_lines_it_came_from() {
-        let t = "failed to load configuration: <path>:<n>:<n>: invalid type: map, expected a (x)";
-        let re = Regex::new(&template_regex(t)).expect("compiles");
-        assert!(re.is_match(
-            "failed to load configuration: /home/a/.codex/config.toml:228:1: invalid type: map, expected a (x)"
-        ));
-        assert!(!re.is_match(
-            "failed to load configuration: /home/a/.codex/config.toml:228:1: invalid type: string, expected a (x)"
-        ));
-        let re = Regex::new(&template_regex("a <b <*>")).expect("compiles");
-        assert!(re.is_match("a <b c"));
-    }
 }

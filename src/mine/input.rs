@@ -45,10 +45,15 @@ pub struct Mined {
     pub warnings: Vec<String>,
 }
 
-/// Feeds messages to a miner in batches, tokenising each batch in parallel.
+/// Feeds messages to a miner in batches, tokenising each batch in parallel. A batch's
+/// messages sit in one buffer (no allocation per line); a message is kept beyond its batch
+/// only as the example of a new template.
 struct Sink {
     miner: Miner,
-    batch: Vec<(u64, String)>,
+    /// The batch's messages, concatenated.
+    text: String,
+    /// (input line, start, end) of each message of the batch in `text`.
+    batch: Vec<(u64, usize, usize)>,
     toks: Vec<Tokens>,
     assigned: Vec<(u64, TemplateId)>,
     examples: HashMap<TemplateId, String>,
@@ -58,6 +63,7 @@ impl Sink {
     fn new(cfg: MinerConfig) -> Sink {
         Sink {
             miner: Miner::new(cfg),
+            text: String::new(),
             batch: Vec::with_capacity(BATCH),
             toks: Vec::new(),
             assigned: Vec::new(),
@@ -66,11 +72,20 @@ impl Sink {
     }
 
     fn push(&mut self, line: u64, msg: &[u8]) {
-        let text = String::from_utf8_lossy(msg);
-        if text.trim().is_empty() {
+        let msg = msg.trim_ascii();
+        if msg.is_empty() {
             return;
         }
-        self.batch.push((line, text.into_owned()));
+        let start = self.text.len();
+        match std::str::from_utf8(msg) {
+            Ok(s) => self.text.push_str(s),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(msg)),
+        }
+        if self.text[start..].trim().is_empty() {
+            self.text.truncate(start);
+            return;
+        }
+        self.batch.push((line, start, self.text.len()));
         if self.batch.len() >= BATCH {
             self.flush();
         }
@@ -81,21 +96,25 @@ impl Sink {
         if self.toks.len() < n {
             self.toks.resize_with(n, Tokens::default);
         }
+        let text = self.text.as_str();
+        let parse = |(t, &(_, a, b)): (&mut Tokens, &(u64, usize, usize))| t.parse(&text[a..b]);
         if n >= 1024 {
             self.toks[..n]
                 .par_iter_mut()
                 .zip(self.batch.par_iter())
-                .for_each(|(t, (_, m))| t.parse(m));
+                .for_each(parse);
         } else {
-            for (t, (_, m)) in self.toks.iter_mut().zip(&self.batch) {
-                t.parse(m);
-            }
+            self.toks.iter_mut().zip(&self.batch).for_each(parse);
         }
-        for (i, (line, msg)) in self.batch.drain(..).enumerate() {
+        for (i, &(line, a, b)) in self.batch.iter().enumerate() {
             let id = self.miner.add_tokens(&self.toks[i]);
-            self.examples.entry(id).or_insert(msg);
+            self.examples
+                .entry(id)
+                .or_insert_with(|| text[a..b].to_string());
             self.assigned.push((line, id));
         }
+        self.batch.clear();
+        self.text.clear();
     }
 
     fn finish(mut self) -> Vec<MinedTemplate> {

@@ -11,7 +11,7 @@
 //! used ones are evicted, as in Drain3), so memory does not grow with the input.
 //!
 //! # What was chosen, and why
-//! * **Masking first** ([`mask`]): the preprocessing studies of Loghub (He et al. 2020,
+//! * **Masking first** ([`Tokens::parse`], [`mask_token`]): the preprocessing studies of Loghub (He et al. 2020,
 //!   Khan et al. 2022) show that what is masked matters more than the parser. A token is a
 //!   variable when it carries a digit (numbers, ids, hex, IPs, ports, versions, timestamps,
 //!   durations, block ids), is a path or URL, or is quoted. This is a per-token test, the same
@@ -38,6 +38,7 @@
 
 pub mod draft;
 pub mod input;
+pub mod pattern;
 mod tokens;
 
 pub use tokens::{Span, Tokens, is_variable, mask_token};
@@ -106,8 +107,35 @@ impl Default for MinerConfig {
 /// One template position: a constant word or a wildcard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Slot {
-    Const(Box<str>),
+    Const(Word),
     Wild,
+}
+
+/// A constant word of a template, with what comparing it needs precomputed: the miner
+/// compares every message with the templates of its leaf, so a word is compared by hash and
+/// only then by text, and whether it has a masked part is known without a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Word {
+    text: Box<str>,
+    hash: u64,
+    masked: bool,
+}
+
+impl Word {
+    fn of(toks: &Tokens, i: usize) -> Word {
+        let s = toks.spans[i];
+        Word {
+            text: toks.text(i).into(),
+            hash: s.hash,
+            masked: s.masked,
+        }
+    }
+
+    /// Whether token `i` of `toks` is this word.
+    fn is(&self, toks: &Tokens, i: usize) -> bool {
+        let s = toks.spans[i];
+        !s.wild && s.hash == self.hash && *self.text == *toks.text(i)
+    }
 }
 
 /// A mined template.
@@ -195,7 +223,7 @@ impl Miner {
         let mut one_word: Vec<(u32, usize)> = Vec::new();
         for &tid in &leaf.templates {
             let t = &self.templates[tid as usize];
-            let m = similarity(&t.slots, toks);
+            let m = similarity(&t.slots, toks, self.cfg.similarity);
             if m.sim < self.cfg.similarity {
                 continue;
             }
@@ -260,7 +288,7 @@ impl Miner {
                     if toks.spans[i].wild {
                         Slot::Wild
                     } else {
-                        Slot::Const(toks.text(i).into())
+                        Slot::Const(Word::of(toks, i))
                     }
                 })
                 .collect(),
@@ -371,7 +399,7 @@ fn descend<'n>(
         let w = toks.text(i);
         // A token with a masked part (`blk_<*>`) is keyed as a variable, as Drain keys any
         // token with a digit: such a token must not split the tree.
-        node = if toks.spans[i].wild || w.contains("<*>") {
+        node = if toks.spans[i].wild || toks.spans[i].masked {
             node.wild.get_or_insert_with(Default::default)
         } else if node.children.contains_key(w) {
             node.children.get_mut(w).expect("present")
@@ -396,11 +424,15 @@ struct Similarity {
     first_hard: usize,
 }
 
-fn similarity(slots: &[Slot], toks: &Tokens) -> Similarity {
+/// The comparison stops at the first disagreement that leaves `threshold` out of reach (a
+/// leaf can hold many templates, and most are far from the message): it then reports a
+/// similarity of 0, which callers skip as they skip any value below the threshold.
+fn similarity(slots: &[Slot], toks: &Tokens, threshold: f64) -> Similarity {
     let mut same = 0usize;
     let mut wild = 0usize;
     let mut hard = 0usize;
     let mut first_hard = 0usize;
+    let n = slots.len();
     for (i, s) in slots.iter().enumerate() {
         let t = toks.spans[i];
         match s {
@@ -408,9 +440,18 @@ fn similarity(slots: &[Slot], toks: &Tokens) -> Similarity {
                 wild += 1;
                 same += 1;
             }
-            Slot::Const(c) if !t.wild && **c == *toks.text(i) => same += 1,
+            Slot::Const(c) if c.is(toks, i) => same += 1,
             Slot::Const(c) => {
-                if !t.wild && !c.contains("<*>") && !toks.text(i).contains("<*>") {
+                // The same expression as the final share, so stopping never changes it.
+                if ((same + n - i - 1) as f64 / n as f64) < threshold {
+                    return Similarity {
+                        sim: 0.0,
+                        wild,
+                        hard,
+                        first_hard,
+                    };
+                }
+                if !t.wild && !c.masked && !t.masked {
                     if hard == 0 {
                         first_hard = i;
                     }
@@ -435,7 +476,7 @@ fn similarity(slots: &[Slot], toks: &Tokens) -> Similarity {
 fn generalise(slots: &mut [Slot], toks: &Tokens) {
     for (i, slot) in slots.iter_mut().enumerate() {
         if let Slot::Const(c) = slot
-            && (toks.spans[i].wild || **c != *toks.text(i))
+            && !c.is(toks, i)
         {
             *slot = Slot::Wild;
         }
@@ -460,7 +501,7 @@ fn render(slots: &[Slot]) -> String {
             s.push(' ');
         }
         match slot {
-            Slot::Const(c) => s.push_str(c),
+            Slot::Const(c) => s.push_str(&c.text),
             Slot::Wild => s.push_str("<*>"),
         }
     }

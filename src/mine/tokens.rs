@@ -16,6 +16,19 @@ pub struct Span {
     pub end: u32,
     /// The token is a variable as a whole.
     pub wild: bool,
+    /// The token has a masked part (`blk_<*>`): the tree keys it as a variable and a
+    /// similarity merge may generalise it.
+    pub masked: bool,
+    /// FxHash of the masked text: the miner compares words by it first.
+    pub hash: u64,
+}
+
+/// The hash [`Span::hash`] holds for a word.
+pub fn word_hash(w: &str) -> u64 {
+    use std::hash::Hasher as _;
+    let mut h = super::FxHasher::default();
+    h.write(w.as_bytes());
+    h.finish()
 }
 
 /// A message split into masked tokens; reusable from one message to the next.
@@ -50,12 +63,19 @@ impl Tokens {
         self.spans.clear();
         for tok in msg.split_ascii_whitespace() {
             let start = self.masked.len();
-            let wild = if is_variable_word(tok.as_bytes()) {
+            let (wild, masked) = if is_variable_word(tok.as_bytes()) {
                 self.masked.push_str("<*>");
-                true
+                (true, true)
             } else {
-                mask_into(tok, &mut self.masked);
-                only_wild_and_punct(&self.masked.as_bytes()[start..])
+                let replaced = mask_into(tok, &mut self.masked);
+                // A `<*>` already in the input counts as masked, as one the scan put there.
+                let masked = replaced
+                    || (memchr::memchr(b'<', tok.as_bytes()).is_some()
+                        && self.masked[start..].contains("<*>"));
+                (
+                    masked && only_wild_and_punct(&self.masked.as_bytes()[start..]),
+                    masked,
+                )
             };
             if wild {
                 self.masked.truncate(start);
@@ -69,6 +89,8 @@ impl Tokens {
                 start: start as u32,
                 end: end as u32,
                 wild,
+                masked,
+                hash: word_hash(&self.masked[start..end]),
             });
         }
     }
@@ -104,12 +126,13 @@ fn only_wild_and_punct(b: &[u8]) -> bool {
     any
 }
 
-/// Appends `tok` with its numbers and hex words replaced by `<*>`.
-fn mask_into(tok: &str, out: &mut String) {
+/// Appends `tok` with its numbers and hex words replaced by `<*>`; whether it replaced any.
+fn mask_into(tok: &str, out: &mut String) -> bool {
     let b = tok.as_bytes();
     let n = b.len();
     let mut i = 0;
     let mut copied = 0;
+    let mut any = false;
     while i < n {
         if !b[i].is_ascii_alphanumeric() {
             i += 1;
@@ -169,11 +192,13 @@ fn mask_into(tok: &str, out: &mut String) {
             out.push_str("<*>");
             copied = e;
             i = e;
+            any = true;
         } else {
             i = j;
         }
     }
     out.push_str(&tok[copied..]);
+    any
 }
 
 /// An alphanumeric run that is a value: all digits, `0x…` hex, hex with a digit in it, or a
@@ -215,11 +240,15 @@ fn is_variable_word(b: &[u8]) -> bool {
     if (first == b'"' || first == b'\'') && last == first {
         return true;
     }
-    let slashes = memchr::memchr_iter(b'/', b).count();
-    if first == b'/' || slashes >= 2 || memchr::memchr(b'\\', b).is_some() {
-        return true;
+    // One scalar pass: tokens are short, and a URL's `://` already makes two slashes.
+    let mut slashes = 0;
+    for &c in b {
+        if c == b'\\' {
+            return true;
+        }
+        slashes += usize::from(c == b'/');
     }
-    memchr::memmem::find(b, b"://").is_some()
+    first == b'/' || slashes >= 2
 }
 
 #[cfg(test)]

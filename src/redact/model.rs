@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 use super::Redactor;
 use super::lines::LineRedactor;
-use crate::cluster::{Cluster, MatrixRow, RelatedRef};
+use crate::cluster::{Cluster, ClusterTemplate, MatrixRow, RelatedRef, TemplateVariable};
 use crate::log::Entry;
 use crate::matchtext::{TextEvidence, TextMatch, TextResult, Unclassified, normalise_line};
 use crate::run::EVIDENCE_CHARS;
-use crate::run::{Finding, LineRef, Run, SharedPath, Sources, Workspace};
+use crate::run::{ErrorLine, Finding, LineRef, Run, SharedPath, Sources, Workspace};
 use crate::scan::{ScanResult, Scanned};
 use crate::warn::Warning;
 
@@ -212,6 +212,7 @@ impl Pass<'_> {
             model,
             last_entry,
             decisive,
+            error_lines,
             sources,
             findings,
         } = run;
@@ -249,6 +250,13 @@ impl Pass<'_> {
             model: self.opt(model),
             last_entry: last_entry.as_ref().map(|l| self.line(l)),
             decisive: decisive.as_ref().map(|l| self.line(l)),
+            error_lines: error_lines
+                .iter()
+                .map(|e| ErrorLine {
+                    source: e.source,
+                    line: self.line(&e.line),
+                })
+                .collect(),
             sources: Sources {
                 index: index.as_ref().map(|p| self.path(p)),
                 record: record.as_ref().map(|p| self.path(p)),
@@ -292,6 +300,7 @@ impl Pass<'_> {
             description,
             affected,
             matrix,
+            templates,
         } = c;
         Cluster {
             // A signature id or `unclassified:<hex fingerprint>`: no record text, and the key
@@ -321,6 +330,24 @@ impl Pass<'_> {
             fix: self.opt(fix),
             description: self.opt(description),
             affected: affected.clone(),
+            templates: templates
+                .iter()
+                .map(|t| ClusterTemplate {
+                    template: self.s(&t.template),
+                    source: t.source,
+                    count: t.count,
+                    variables: t
+                        .variables
+                        .iter()
+                        .map(|v| TemplateVariable {
+                            position: v.position,
+                            placeholder: v.placeholder.clone(),
+                            distinct: v.distinct,
+                            examples: self.all(&v.examples),
+                        })
+                        .collect(),
+                })
+                .collect(),
             matrix: matrix
                 .iter()
                 .map(
@@ -437,12 +464,30 @@ pub fn redacted_match(res: &TextResult, input: &str, r: &Redactor) -> TextResult
                  fingerprint,
                  line,
                  text,
+                 template,
+                 variables,
              }| Unclassified {
                 // A fingerprint of the normalised line: a hash, no input text.
                 id: id.clone(),
                 fingerprint: fingerprint.clone(),
                 line: *line,
                 text: text_of(*line, text),
+                // Masked and redacted machine-independently already; home paths and user
+                // names remain.
+                template: r.redact(template).into_owned(),
+                variables: variables
+                    .iter()
+                    .map(|v| TemplateVariable {
+                        position: v.position,
+                        placeholder: v.placeholder.clone(),
+                        distinct: v.distinct,
+                        examples: v
+                            .examples
+                            .iter()
+                            .map(|e| r.redact(e).into_owned())
+                            .collect(),
+                    })
+                    .collect(),
             },
         ),
         context: context.clone(),
@@ -470,6 +515,7 @@ fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
         opts.into_iter().flatten().for_each(|s| f(s));
         f(&run.outcome_reason);
         let lines = run.last_entry.iter().chain(run.decisive.iter());
+        let lines = lines.chain(run.error_lines.iter().map(|e| &e.line));
         let lines = lines.chain(run.findings.iter().flat_map(|x| x.evidence.iter()));
         for l in lines {
             f(&l.file);
@@ -483,6 +529,13 @@ fn visit_texts(runs: &[Run], clusters: &[Cluster], f: &mut dyn FnMut(&str)) {
     }
     for c in clusters {
         f(&c.title);
+        for t in &c.templates {
+            f(&t.template);
+            t.variables
+                .iter()
+                .flat_map(|v| &v.examples)
+                .for_each(|s| f(s));
+        }
         c.workspaces.iter().for_each(|s| f(s));
     }
 }

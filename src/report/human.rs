@@ -89,6 +89,76 @@ pub fn outcome_counts(runs: &[Run]) -> String {
     }
 }
 
+/// Templates shown per unclassified cluster.
+const TEMPLATES_SHOWN: usize = 3;
+
+/// An unclassified cluster's templates, the values their variables took, when it was seen
+/// and on which versions (empty for a signature's cluster). Record text: terminal-safe.
+pub fn template_lines(c: &crate::cluster::Cluster, indent: &str) -> String {
+    let mut o = template_list(c, indent);
+    if o.is_empty() {
+        return o;
+    }
+    let when = |t: Option<crate::timefmt::Millis>| {
+        t.map(crate::timefmt::format_iso)
+            .unwrap_or_else(|| "unknown".into())
+    };
+    let versions = |v: &[String]| {
+        if v.is_empty() {
+            "unknown".to_string()
+        } else {
+            term_safe::line(&v.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(
+        o,
+        "{indent}seen: {} .. {}; plugin {}; CLI {}",
+        when(c.first_seen),
+        when(c.last_seen),
+        versions(&c.plugin_versions),
+        versions(&c.cli_versions)
+    );
+    o
+}
+
+/// An unclassified cluster's templates with the values their variables took, one line each
+/// (empty for a signature's cluster). Record text: terminal-safe.
+pub fn template_list(c: &crate::cluster::Cluster, indent: &str) -> String {
+    let mut o = String::new();
+    for t in c.templates.iter().take(TEMPLATES_SHOWN) {
+        let _ = writeln!(
+            o,
+            "{indent}template ({}, {}): {}",
+            t.source,
+            plural(t.count as usize, "run", "runs"),
+            term_safe::line(&t.template)
+        );
+        for v in &t.variables {
+            let more = v.distinct.saturating_sub(v.examples.len() as u64);
+            let tail = if more > 0 {
+                format!(", … ({} distinct)", v.distinct)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "{indent}  {} #{}: {}{tail}",
+                v.placeholder,
+                v.position,
+                term_safe::line(&v.examples.join(", "))
+            );
+        }
+    }
+    if c.templates.len() > TEMPLATES_SHOWN {
+        let _ = writeln!(
+            o,
+            "{indent}(+{} more templates)",
+            c.templates.len() - TEMPLATES_SHOWN
+        );
+    }
+    o
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -153,6 +223,7 @@ fn clusters(o: &mut String, res: &ScanResult, style: &Style) {
         }
         let _ = writeln!(o, "\n  {sev} {title} ({count})");
         let _ = writeln!(o, "    id: {}", term_safe::line(&c.id));
+        o.push_str(&template_lines(c, "    "));
         if let Some(fix) = &c.fix {
             let text = format!("fix: {}", short_fix(fix));
             let text = term_safe::line(&text);

@@ -53,9 +53,19 @@ pub fn render_human(result: &TextResult, rules: &RuleSet) -> String {
         if let Some(u) = &result.unclassified {
             let _ = writeln!(
                 o,
-                "\nUnclassified failure {} (line {}): {}\n  No signature explains it: a new family?",
-                u.id, u.line, u.text
+                "\nUnclassified failure {} (line {}): {}\n  template: {}",
+                u.id, u.line, u.text, u.template
             );
+            for v in &u.variables {
+                let _ = writeln!(
+                    o,
+                    "    {} #{}: {}",
+                    v.placeholder,
+                    v.position,
+                    v.examples.join(", ")
+                );
+            }
+            let _ = writeln!(o, "  No signature explains it: a new family?");
         }
         if !low.is_empty() {
             let _ = writeln!(o, "\nLow confidence:");

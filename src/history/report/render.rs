@@ -121,6 +121,8 @@ impl History {
                 n => format!(" · {n} gone from disk"),
             }
         );
+        // An unclassified cluster: what its runs' error lines share and what varied.
+        o.push_str(&crate::report::human::template_list(c, "         "));
         let per: Vec<String> = days.iter().map(|(d, n)| format!("{d} {n}")).collect();
         let _ = writeln!(o, "         per day: {}", per.join(" · "));
         let list = |v: &[String]| {

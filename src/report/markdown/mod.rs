@@ -2,7 +2,8 @@
 //! upstream issue it is already tracked as (first, with the workaround), Environment (this
 //! machine, from `triage doctor`, and what the records say), Summary, a Steps-to-reproduce
 //! placeholder, Evidence (signature lines, failing commands, the last log lines), Timeline,
-//! Bisection, Distinct from, Related, Workaround and references.
+//! Bisection, Distinct from, Related, Workaround and references. An unclassified cluster has a
+//! Templates section after its Summary: the mined templates of its runs' error lines.
 //!
 //! GitHub-flavoured and safe to paste: record text only ever appears in code spans and fenced
 //! blocks, rule prose goes through [`mdsafe::prose`], and the body holds no raw HTML.
@@ -13,12 +14,13 @@
 //! the body without having passed the redactor.
 //!
 //! Sections live in submodules: [`environment`], [`evidence`] (with the excerpts),
-//! [`bisection`] and [`related`].
+//! [`bisection`], [`related`] and [`templates`].
 
 mod bisection;
 mod environment;
 mod evidence;
 mod related;
+mod templates;
 
 pub use evidence::Excerpts;
 
@@ -191,6 +193,13 @@ fn summary(o: &mut String, x: &Ctx, c: &Cluster, runs: &[&Run]) {
         Some(d) => {
             let _ = writeln!(o, "{}\n", x.prose(d.trim(), &c.references));
         }
+        None if !c.templates.is_empty() => {
+            let _ = writeln!(
+                o,
+                "No known signature explains these runs; they {} the error-line templates below.\n",
+                if runs.len() == 1 { "end with" } else { "share" }
+            );
+        }
         None => {
             let _ = writeln!(
                 o,
@@ -262,6 +271,7 @@ pub fn render_cluster(c: &Cluster, runs: &[&Run], rules: &RuleSet, opts: Options
     known_upstream(&mut o, &x, c);
     environment::environment(&mut o, &x, c, runs);
     summary(&mut o, &x, c, runs);
+    templates::templates(&mut o, &x, c);
     steps(&mut o);
     evidence::evidence(&mut o, &x, c, runs);
     // Rows name a run as the evidence does: `workspace/id` where a bare id is ambiguous.
