@@ -150,15 +150,100 @@ pub fn unexplained_line(r: &Run) -> Option<String> {
     Some(format!("{prefix}{}", normalise(line)))
 }
 
-/// Template of each unexplained run (by index): the masked decisive lines mined together, so
-/// lines that differ in a variable the masks miss still share one cluster.
-fn unexplained_templates(runs: &[Run]) -> BTreeMap<usize, String> {
-    let lines: Vec<(usize, String)> = runs
+/// Where a run stands in the scan's order (creation time, id, then the order discovery
+/// found it in): cluster member lists are oldest first, whatever order runs were added in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    /// Creation time (`None` sorts first, as in the run list).
+    pub created_at: Option<Millis>,
+    /// Run id.
+    pub id: String,
+    /// Discovery order, for runs equal in time and id.
+    pub seq: u64,
+}
+
+/// What clustering keeps of one run: the fields its clusters aggregate and its keys (its
+/// signatures, or the masked line it is clustered by when no rule explains it). Runs that
+/// belong to no cluster (healthy, no finding) keep nothing.
+#[derive(Debug, Clone)]
+pub struct Member {
+    id: String,
+    created_at: Option<Millis>,
+    last_activity_at: Option<Millis>,
+    plugin_version: Option<String>,
+    cli_version: Option<String>,
+    platform: Option<String>,
+    workspace: String,
+    /// Signature ids, in the run's finding order.
+    signatures: Vec<String>,
+    /// A run no rule explains that failed or stalled: its masked decisive line.
+    unexplained: Option<String>,
+}
+
+impl Member {
+    /// What `r`'s clusters need of it; `None` for a run in no cluster.
+    pub fn of(r: &Run) -> Option<Member> {
+        let unexplained = unexplained_line(r);
+        if r.findings.is_empty() && unexplained.is_none() {
+            return None;
+        }
+        Some(Member {
+            id: r.id.clone(),
+            created_at: r.created_at,
+            last_activity_at: r.last_activity_at,
+            plugin_version: r.plugin_version.clone(),
+            cli_version: r.cli_version.clone(),
+            platform: r.platform.map(|p| p.as_str().to_string()),
+            workspace: r.workspace.slug.clone(),
+            signatures: r.findings.iter().map(|f| f.signature.clone()).collect(),
+            unexplained,
+        })
+    }
+}
+
+/// Clusters built as runs are finished, in any order: only the [`Member`]s of clustered
+/// runs are kept (a few per cent of a corpus), never the runs. [`Accumulator::finish`] mines
+/// the unexplained lines together and aggregates each cluster.
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    members: Vec<(Order, Member)>,
+}
+
+impl Accumulator {
+    /// An empty accumulator.
+    pub fn new() -> Accumulator {
+        Accumulator::default()
+    }
+
+    /// Adds `r` at `order` (nothing is kept when it belongs to no cluster).
+    pub fn add(&mut self, r: &Run, order: Order) {
+        if let Some(m) = Member::of(r) {
+            self.push(m, order);
+        }
+    }
+
+    /// Adds a member built beforehand ([`Member::of`], e.g. outside a lock).
+    pub fn push(&mut self, m: Member, order: Order) {
+        self.members.push((order, m));
+    }
+
+    /// The clusters, most severe and largest first.
+    pub fn finish(mut self, rules: &RuleSet) -> Vec<Cluster> {
+        self.members.sort_by(|a, b| a.0.cmp(&b.0));
+        let members: Vec<Member> = self.members.into_iter().map(|(_, m)| m).collect();
+        clusters_of(&members, rules)
+    }
+}
+
+/// Template of each unexplained member (by index): the masked decisive lines mined together,
+/// so lines that differ in a variable the masks miss still share one cluster.
+fn unexplained_templates(members: &[Member]) -> BTreeMap<usize, String> {
+    let lines: Vec<(usize, &str)> = members
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| unexplained_line(r).map(|l| (i, l)))
+        .filter_map(|(i, m)| m.unexplained.as_deref().map(|l| (i, l)))
         .collect();
-    let templates = crate::mine::templates_of(lines.iter().map(|(_, l)| l.as_str()));
+    let templates = crate::mine::templates_of(lines.iter().map(|(_, l)| *l));
     lines.into_iter().map(|(i, _)| i).zip(templates).collect()
 }
 
@@ -166,95 +251,48 @@ fn unknown(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "unknown".into())
 }
 
-/// Groups runs into clusters, most severe and largest first.
+/// Groups runs (sorted by creation time, then id) into clusters, most severe and largest
+/// first.
 pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
-    let mut by_key: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
-    let mut titles: BTreeMap<String, String> = BTreeMap::new();
-    let unexplained = unexplained_templates(runs);
+    let mut acc = Accumulator::new();
     for (i, r) in runs.iter().enumerate() {
-        if r.findings.is_empty() {
+        acc.add(
+            r,
+            Order {
+                created_at: None,
+                id: String::new(),
+                seq: i as u64,
+            },
+        );
+    }
+    acc.finish(rules)
+}
+
+/// The clusters of `members`, given oldest first.
+fn clusters_of(members: &[Member], rules: &RuleSet) -> Vec<Cluster> {
+    let mut by_key: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    let unexplained = unexplained_templates(members);
+    for (i, m) in members.iter().enumerate() {
+        if m.signatures.is_empty() {
             if let Some(template) = unexplained.get(&i) {
                 let key = format!("unclassified:{}", fingerprint(template));
                 titles
                     .entry(key.clone())
                     .or_insert_with(|| template.clone());
-                by_key.entry(key).or_default().push(r);
+                by_key.entry(key).or_default().push(m);
             }
             continue;
         }
-        for f in &r.findings {
-            by_key.entry(f.signature.clone()).or_default().push(r);
+        for s in &m.signatures {
+            by_key.entry(s.clone()).or_default().push(m);
         }
     }
     let mut out: Vec<Cluster> = by_key
         .into_iter()
         .map(|(key, members)| {
-            let rule = rules.get(&key);
-            let set = |f: &dyn Fn(&Run) -> Option<String>| -> Vec<String> {
-                members
-                    .iter()
-                    .filter_map(|r| f(r))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
-            };
-            let mut matrix: BTreeMap<(String, String, String), u64> = BTreeMap::new();
-            for r in &members {
-                *matrix
-                    .entry((
-                        unknown(&r.plugin_version),
-                        unknown(&r.cli_version),
-                        r.platform
-                            .map(|p| p.as_str().to_string())
-                            .unwrap_or_else(|| "unknown".into()),
-                    ))
-                    .or_default() += 1;
-            }
-            Cluster {
-                signature: rule.map(|r| r.id().to_string()),
-                title: rule
-                    .map(|r| r.file.title.clone())
-                    .unwrap_or_else(|| titles.get(&key).cloned().unwrap_or_default()),
-                family: rule.map(|r| r.file.family.clone()),
-                severity: rule.map(|r| r.file.severity).unwrap_or(Severity::Medium),
-                count: members.len() as u64,
-                runs: members.iter().map(|r| r.id.clone()).collect(),
-                first_seen: members.iter().filter_map(|r| r.created_at).min(),
-                last_seen: members.iter().filter_map(|r| r.last_activity_at).max(),
-                plugin_versions: set(&|r| r.plugin_version.clone()),
-                cli_versions: set(&|r| r.cli_version.clone()),
-                platforms: set(&|r| r.platform.map(|p| p.as_str().to_string())),
-                workspaces: set(&|r| Some(r.workspace.slug.clone())),
-                references: rule.map(|r| r.file.references.clone()).unwrap_or_default(),
-                related: rule
-                    .map(|r| {
-                        r.file
-                            .related
-                            .iter()
-                            .map(|x| RelatedRef {
-                                id: x.id.clone(),
-                                relation: x.relation.as_str().into(),
-                                note: x.note.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                fix: rule.map(|r| r.file.fix.trim().to_string()),
-                description: rule.map(|r| r.file.description.trim().to_string()),
-                affected: rule.and_then(|r| r.file.affected.clone()),
-                matrix: matrix
-                    .into_iter()
-                    .map(
-                        |((plugin_version, cli_version, platform), count)| MatrixRow {
-                            plugin_version,
-                            cli_version,
-                            platform,
-                            count,
-                        },
-                    )
-                    .collect(),
-                id: key,
-            }
+            let title = titles.get(&key).cloned().unwrap_or_default();
+            cluster_of(key, &members, title, rules)
         })
         .collect();
     out.sort_by(|a, b| {
@@ -265,6 +303,72 @@ pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
             .then_with(|| a.id.cmp(&b.id))
     });
     out
+}
+
+/// One cluster's aggregates over its members (oldest first).
+fn cluster_of(key: String, members: &[&Member], title: String, rules: &RuleSet) -> Cluster {
+    let rule = rules.get(&key);
+    let set = |f: &dyn Fn(&Member) -> Option<String>| -> Vec<String> {
+        members
+            .iter()
+            .filter_map(|m| f(m))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let mut matrix: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for m in members {
+        *matrix
+            .entry((
+                unknown(&m.plugin_version),
+                unknown(&m.cli_version),
+                unknown(&m.platform),
+            ))
+            .or_default() += 1;
+    }
+    Cluster {
+        signature: rule.map(|r| r.id().to_string()),
+        title: rule.map(|r| r.file.title.clone()).unwrap_or(title),
+        family: rule.map(|r| r.file.family.clone()),
+        severity: rule.map(|r| r.file.severity).unwrap_or(Severity::Medium),
+        count: members.len() as u64,
+        runs: members.iter().map(|m| m.id.clone()).collect(),
+        first_seen: members.iter().filter_map(|m| m.created_at).min(),
+        last_seen: members.iter().filter_map(|m| m.last_activity_at).max(),
+        plugin_versions: set(&|m| m.plugin_version.clone()),
+        cli_versions: set(&|m| m.cli_version.clone()),
+        platforms: set(&|m| m.platform.clone()),
+        workspaces: set(&|m| Some(m.workspace.clone())),
+        references: rule.map(|r| r.file.references.clone()).unwrap_or_default(),
+        related: rule
+            .map(|r| {
+                r.file
+                    .related
+                    .iter()
+                    .map(|x| RelatedRef {
+                        id: x.id.clone(),
+                        relation: x.relation.as_str().into(),
+                        note: x.note.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        fix: rule.map(|r| r.file.fix.trim().to_string()),
+        description: rule.map(|r| r.file.description.trim().to_string()),
+        affected: rule.and_then(|r| r.file.affected.clone()),
+        matrix: matrix
+            .into_iter()
+            .map(
+                |((plugin_version, cli_version, platform), count)| MatrixRow {
+                    plugin_version,
+                    cli_version,
+                    platform,
+                    count,
+                },
+            )
+            .collect(),
+        id: key,
+    }
 }
 
 #[cfg(test)]
