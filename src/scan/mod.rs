@@ -241,7 +241,7 @@ pub fn stream(opts: &ScanOptions, rules: &RuleSet, spill: bool) -> std::io::Resu
     }
     let mut spill = spill;
     if let Some(s) = spill.as_mut() {
-        s.sort();
+        s.sort()?;
     }
     Ok(Streamed {
         scanned: totals.scanned(tally.total as u64, workspaces.len() as u64),

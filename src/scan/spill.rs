@@ -7,14 +7,14 @@
 use crate::cluster::Order;
 use crate::run::Run;
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Where the serialised runs are.
 #[derive(Debug)]
 enum Store {
     /// The unlinked temporary file.
-    File(File),
+    File(BufWriter<File>),
     /// No usable temporary directory (or it lies inside a scanned tree): kept in memory,
     /// serialised, which is still several times smaller than the runs themselves.
     Memory(Vec<u8>),
@@ -33,7 +33,10 @@ impl Spill {
     /// A spill in the temporary directory, unless that lies under one of `roots` (then in
     /// memory).
     pub fn new(roots: &[PathBuf]) -> Spill {
-        let store = temp_file(roots).map_or_else(|| Store::Memory(Vec::new()), Store::File);
+        let store = temp_file(roots).map_or_else(
+            || Store::Memory(Vec::new()),
+            |f| Store::File(BufWriter::with_capacity(256 * 1024, f)),
+        );
         Spill {
             store,
             len: 0,
@@ -67,12 +70,17 @@ impl Spill {
         self.index.is_empty()
     }
 
-    /// Puts the runs in the reports' order (creation time, id, discovery order).
-    pub fn sort(&mut self) {
+    /// Puts the runs in the reports' order (creation time, id, discovery order) and
+    /// makes them readable.
+    pub fn sort(&mut self) -> std::io::Result<()> {
+        if let Store::File(f) = &mut self.store {
+            f.flush()?;
+        }
         if !self.sorted {
             self.index.sort_by(|a, b| a.0.cmp(&b.0));
             self.sorted = true;
         }
+        Ok(())
     }
 
     /// Calls `f` with each run that `keep` accepts, in order ([`Spill::sort`] first).
@@ -89,7 +97,7 @@ impl Spill {
             let bytes: &[u8] = match &self.store {
                 Store::File(file) => {
                     buf.resize(*len as usize, 0);
-                    read_at(file, &mut buf, *at)?;
+                    read_at(file.get_ref(), &mut buf, *at)?;
                     &buf
                 }
                 Store::Memory(v) => {
@@ -221,7 +229,7 @@ mod tests {
             ..pushed[0].0.clone()
         };
         s.push(&sample[0], dup).unwrap();
-        s.sort();
+        s.sort().unwrap();
         let mut back = Vec::new();
         s.for_each(&|_| true, &mut |r| {
             back.push(r);
