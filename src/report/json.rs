@@ -257,13 +257,18 @@ pub fn scanned_doc(s: &crate::scan::Scanned) -> ScannedDoc {
     }
 }
 
+/// Hands each run of a report, in order, to its argument: how a streamed report reads its
+/// runs (from a spill, or from a list).
+pub type EachRun<'a> =
+    dyn FnMut(&mut dyn FnMut(&Run) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
 /// Writes the document of a streamed scan: the same bytes [`document`] gives for the same
 /// runs, with the runs read one at a time from `runs` (each handed to `each`, e.g. to
 /// redact it, before it is written). `head` is the document without runs.
 pub fn write_streamed(
     w: &mut dyn Write,
     head: &Document<'_>,
-    runs: &mut dyn FnMut(&mut dyn FnMut(&Run) -> std::io::Result<()>) -> std::io::Result<()>,
+    runs: &mut EachRun<'_>,
 ) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(head).map_err(std::io::Error::from)?;
     // A string value holds no raw newline, so this is the top-level key and nothing else.

@@ -5,7 +5,6 @@
 
 use super::json::{self, SCHEMA_VERSION};
 use crate::rules::RuleSet;
-use crate::run::Run;
 use crate::scan::ScanResult;
 use crate::timefmt::{Millis, format_iso};
 use serde::Serialize;
@@ -51,7 +50,7 @@ pub fn write(
         warnings: &res.warnings,
     };
     write_streamed(w, &rest, rules, generated_at, &mut |each| {
-        res.runs.iter().try_for_each(|r| each(r))
+        res.runs.iter().try_for_each(&mut *each)
     })
 }
 
@@ -72,7 +71,7 @@ pub fn write_streamed(
     rest: &Rest<'_>,
     rules: &RuleSet,
     generated_at: Millis,
-    runs: &mut dyn FnMut(&mut dyn FnMut(&Run) -> std::io::Result<()>) -> std::io::Result<()>,
+    runs: &mut json::EachRun<'_>,
 ) -> std::io::Result<()> {
     let mut n = 0;
     runs(&mut |r| {

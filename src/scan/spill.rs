@@ -159,10 +159,7 @@ fn temp_file(roots: &[PathBuf]) -> Option<File> {
                 // Unix keeps an unlinked file readable through its handle; Windows refuses
                 // to delete an open file, which is then removed in `Drop` below.
                 if std::fs::remove_file(&path).is_err() {
-                    return Some(f).map(|f| {
-                        PENDING.with(|p| p.borrow_mut().push(path));
-                        f
-                    });
+                    PENDING.with(|p| p.borrow_mut().push(path));
                 }
                 return Some(f);
             }
