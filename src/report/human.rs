@@ -69,7 +69,7 @@ fn outcome_label(r: &Run) -> String {
 pub const ATTENTION_SHOWN: usize = 50;
 
 /// What the human report needs of the runs, counted as they are finished: outcome counts,
-/// the oldest run, the worst severity, and the first [`ATTENTION_SHOWN`] runs needing
+/// the oldest run, the worst severity, and the first `ATTENTION_SHOWN` (50) runs needing
 /// attention (in the run list's order). Bounded whatever the number of runs.
 #[derive(Debug, Default)]
 pub struct Tally {
@@ -150,7 +150,7 @@ impl Tally {
         self.attention.truncate(ATTENTION_SHOWN);
     }
 
-    /// The first runs needing attention, in order, at most [`ATTENTION_SHOWN`].
+    /// The first runs needing attention, in order, at most `ATTENTION_SHOWN`.
     pub fn attention(&mut self) -> &[(Order, Run)] {
         self.trim();
         &self.attention

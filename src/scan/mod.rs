@@ -168,7 +168,7 @@ pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
 
 /// A scan whose runs left memory as they were finished: serialised to a [`Spill`] (when
 /// asked for), counted into a [`Tally`] (the human summary, bounded) and into the cluster
-/// [`Accumulator`]. Memory does not grow with the number of runs, only with the clustered
+/// accumulator (`cluster::Accumulator`). Memory does not grow with the number of runs, only with the clustered
 /// ones (a member record each) and the spill's index (an id and an offset each).
 #[derive(Debug)]
 pub struct Streamed {

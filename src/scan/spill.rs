@@ -27,21 +27,24 @@ pub struct Spill {
     len: u64,
     index: Vec<(Order, u64, u32)>,
     sorted: bool,
+    /// A spill file the platform would not unlink while open (Windows): removed on drop.
+    remove_on_drop: Option<PathBuf>,
 }
 
 impl Spill {
     /// A spill in the temporary directory, unless that lies under one of `roots` (then in
     /// memory).
     pub fn new(roots: &[PathBuf]) -> Spill {
-        let store = temp_file(roots).map_or_else(
-            || Store::Memory(Vec::new()),
-            |f| Store::File(BufWriter::with_capacity(256 * 1024, f)),
-        );
+        let (store, remove_on_drop) = match temp_file(roots) {
+            Some((f, left)) => (Store::File(BufWriter::with_capacity(256 * 1024, f)), left),
+            None => (Store::Memory(Vec::new()), None),
+        };
         Spill {
             store,
             len: 0,
             index: Vec::new(),
             sorted: true,
+            remove_on_drop,
         }
     }
 
@@ -131,9 +134,10 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A new temporary file, already unlinked where the platform allows, or `None` when the
-/// temporary directory is missing, unwritable or inside a scanned tree.
-fn temp_file(roots: &[PathBuf]) -> Option<File> {
+/// A new temporary file, already unlinked where the platform allows (else its path comes
+/// with it, to remove after closing), or `None` when the temporary directory is missing,
+/// unwritable or inside a scanned tree.
+fn temp_file(roots: &[PathBuf]) -> Option<(File, Option<PathBuf>)> {
     let dir = std::env::temp_dir();
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let dir_c = canon(&dir);
@@ -158,10 +162,8 @@ fn temp_file(roots: &[PathBuf]) -> Option<File> {
             Ok(f) => {
                 // Unix keeps an unlinked file readable through its handle; Windows refuses
                 // to delete an open file, which is then removed in `Drop` below.
-                if std::fs::remove_file(&path).is_err() {
-                    PENDING.with(|p| p.borrow_mut().push(path));
-                }
-                return Some(f);
+                let left = std::fs::remove_file(&path).is_err().then_some(path);
+                return Some((f, left));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(_) => return None,
@@ -170,20 +172,13 @@ fn temp_file(roots: &[PathBuf]) -> Option<File> {
     None
 }
 
-thread_local! {
-    /// Spill files that could not be unlinked while open (Windows).
-    static PENDING: std::cell::RefCell<Vec<PathBuf>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 impl Drop for Spill {
     fn drop(&mut self) {
         // Close the file first, then remove what could not be removed while it was open.
         self.store = Store::Memory(Vec::new());
-        PENDING.with(|p| {
-            for path in p.borrow_mut().drain(..) {
-                let _ = std::fs::remove_file(path);
-            }
-        });
+        if let Some(path) = self.remove_on_drop.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
