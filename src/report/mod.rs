@@ -127,7 +127,7 @@ pub fn streamed(
         warnings,
         now,
     } = s;
-    let kept = |o: &crate::cluster::Order| keep.is_none_or(|k| k.contains(&o.id));
+    let kept = |id: &str| keep.is_none_or(|k| k.contains(id));
     let head = |clusters: Vec<crate::cluster::Cluster>| ScanResult {
         scanned: scanned.clone(),
         runs: Vec::new(),

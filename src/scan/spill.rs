@@ -20,12 +20,27 @@ enum Store {
     Memory(Vec<u8>),
 }
 
+/// Where one spilled run is, and its place in the order: about 40 bytes plus its id.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// `created_at`, `None` as `(false, 0)` so that it sorts first.
+    created: (bool, i64),
+    /// The id's bytes in [`Spill::ids`].
+    id_at: u32,
+    id_len: u32,
+    seq: u64,
+    at: u64,
+    len: u32,
+}
+
 /// The runs of a scan, serialised, with their order.
 #[derive(Debug)]
 pub struct Spill {
     store: Store,
     len: u64,
-    index: Vec<(Order, u64, u32)>,
+    index: Vec<Entry>,
+    /// The ids of the runs, end to end (one allocation, not one per run).
+    ids: String,
     sorted: bool,
     /// A spill file the platform would not unlink while open (Windows): removed on drop.
     remove_on_drop: Option<PathBuf>,
@@ -43,6 +58,7 @@ impl Spill {
             store,
             len: 0,
             index: Vec::new(),
+            ids: String::new(),
             sorted: true,
             remove_on_drop,
         }
@@ -57,7 +73,18 @@ impl Spill {
         }
         let len = u32::try_from(bytes.len())
             .map_err(|_| std::io::Error::other("a run of more than 4 GiB"))?;
-        self.index.push((order, self.len, len));
+        let too_long = || std::io::Error::other("more than 4 GiB of run ids");
+        let id_at = u32::try_from(self.ids.len()).map_err(|_| too_long())?;
+        let id_len = u32::try_from(order.id.len()).map_err(|_| too_long())?;
+        self.ids.push_str(&order.id);
+        self.index.push(Entry {
+            created: order.created_at.map_or((false, 0), |t| (true, t)),
+            id_at,
+            id_len,
+            seq: order.seq,
+            at: self.len,
+            len,
+        });
         self.len += u64::from(len);
         self.sorted = false;
         Ok(())
@@ -80,23 +107,31 @@ impl Spill {
             f.flush()?;
         }
         if !self.sorted {
-            self.index.sort_by(|a, b| a.0.cmp(&b.0));
+            let ids = &self.ids;
+            self.index.sort_by(|a, b| {
+                a.created
+                    .cmp(&b.created)
+                    .then_with(|| id_of(ids, a).cmp(id_of(ids, b)))
+                    .then(a.seq.cmp(&b.seq))
+            });
+            self.index.shrink_to_fit();
             self.sorted = true;
         }
         Ok(())
     }
 
-    /// Calls `f` with each run that `keep` accepts, in order ([`Spill::sort`] first).
+    /// Calls `f` with each run whose id `keep` accepts, in order ([`Spill::sort`] first).
     pub fn for_each(
         &self,
-        keep: &dyn Fn(&Order) -> bool,
+        keep: &dyn Fn(&str) -> bool,
         f: &mut dyn FnMut(Run) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         let mut buf = Vec::new();
-        for (order, at, len) in &self.index {
-            if !keep(order) {
+        for e in &self.index {
+            if !keep(id_of(&self.ids, e)) {
                 continue;
             }
+            let (at, len) = (&e.at, &e.len);
             let bytes: &[u8] = match &self.store {
                 Store::File(file) => {
                     buf.resize(*len as usize, 0);
@@ -114,6 +149,11 @@ impl Spill {
         }
         Ok(())
     }
+}
+
+fn id_of<'a>(ids: &'a str, e: &Entry) -> &'a str {
+    let start = e.id_at as usize;
+    ids.get(start..start + e.id_len as usize).unwrap_or("")
 }
 
 #[cfg(unix)]
@@ -237,7 +277,7 @@ mod tests {
         let got: Vec<String> = back.iter().map(json).collect();
         assert_eq!(got, want);
         let mut some = 0;
-        s.for_each(&|o| o.id == sample[1].id, &mut |_| {
+        s.for_each(&|id| id == sample[1].id, &mut |_| {
             some += 1;
             Ok(())
         })
