@@ -84,6 +84,12 @@ median() {
         | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
           else (.[length / 2 - 1] + .[length / 2]) / 2 end' "$2"
 }
+# median_user NAME FILE: the same for user CPU time (steadier than wall time on a loaded box).
+median_user() {
+    jq --arg n "$1" '[.results[] | select(.command == $n) | .user] | sort
+        | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+          else (.[length / 2 - 1] + .[length / 2]) / 2 end' "$2"
+}
 # ratio_median A B FILE: median over rounds of time(A in round r) / time(B in round r).
 ratio_median() {
     jq --arg a "$1" --arg b "$2" '
@@ -101,8 +107,8 @@ summary=$OUT/summary.md
     echo
     echo "profile $PROFILE; $(nproc) cores; rounds $ROUNDS (rg-f on realistic: $RG_ROUNDS); seed $SEED"
     echo
-    echo "| corpus | MiB | files | command | median s | MiB/s | peak RSS MiB |"
-    echo "|---|---:|---:|---|---:|---:|---:|"
+    echo "| corpus | MiB | files | command | median s | MiB/s | median user CPU s | peak RSS MiB |"
+    echo "|---|---:|---:|---|---:|---:|---:|---:|"
 } > "$summary"
 ratios=$OUT/ratios.tmp; : > "$ratios"
 
@@ -149,12 +155,12 @@ for style in $STYLES; do
         rss_f=$(rss_kib rg -c -F -e CreateProcessAsUserW -e 'Codex error' -e 'blocked by policy' "$corpus")
 
         row() { # row NAME LABEL RSS_KIB
-            local t; t=$(median "$1" "$json.byname")
-            awk -v s="$style" -v m="$bytes" -v f="$files" -v n="$2" -v t="$t" -v r="$3" 'BEGIN {
+            local t u; t=$(median "$1" "$json.byname"); u=$(median_user "$1" "$json.byname")
+            awk -v s="$style" -v m="$bytes" -v f="$files" -v n="$2" -v t="$t" -v u="$u" -v r="$3" 'BEGIN {
                 mib = m / 1048576
                 rs = (r > 0 ? sprintf("%.1f", r / 1024) : "-")
-                if (t == "null") printf "| %s | %.0f | %d | %s | - | - | %s |\n", s, mib, f, n, rs
-                else printf "| %s | %.0f | %d | %s | %.3f | %.0f | %s |\n", s, mib, f, n, t, mib / t, rs }'
+                if (t == "null") printf "| %s | %.0f | %d | %s | - | - | - | %s |\n", s, mib, f, n, rs
+                else printf "| %s | %.0f | %d | %s | %.3f | %.0f | %.3f | %s |\n", s, mib, f, n, t, mib / t, u, rs }'
         }
         {
             row triage "triage scan --format json" "$rss_t"

@@ -92,6 +92,11 @@ pub struct Cluster {
     pub affected: Option<crate::rules::model::Affected>,
     /// Bisection matrix.
     pub matrix: Vec<MatrixRow>,
+    /// How reports name the first [`RUN_NAMES`] runs: the id, or `workspace/id` where an id
+    /// repeats among the cluster's runs ([`crate::select::names_of`]). Not exported (the
+    /// export lists ids; each run carries its workspace).
+    #[serde(skip)]
+    pub run_names: Vec<String>,
     /// Unclassified clusters: the templates of the runs' error lines (the cluster's key).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub templates: Vec<ClusterTemplate>,
@@ -127,6 +132,21 @@ pub struct TemplateVariable {
 
 /// Examples kept per template variable.
 pub const VARIABLE_EXAMPLES: usize = 3;
+
+/// How many of a cluster's runs get a [`Cluster::run_names`] entry.
+pub const RUN_NAMES: usize = 10;
+
+impl Cluster {
+    /// The names reports list the runs by, first runs first: [`Cluster::run_names`], then
+    /// bare ids (a cluster built without them).
+    pub fn shown_run_names(&self) -> impl Iterator<Item = &str> {
+        let n = self.run_names.len();
+        self.run_names
+            .iter()
+            .map(String::as_str)
+            .chain(self.runs.iter().skip(n).map(String::as_str))
+    }
+}
 
 static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
@@ -272,16 +292,6 @@ struct Placed {
     lines: Vec<(&'static str, String, String)>,
 }
 
-/// Every unexplained run (by index) placed in its template cluster.
-fn place_unexplained(runs: &[Run]) -> BTreeMap<usize, Placed> {
-    place_lines(
-        runs.iter()
-            .enumerate()
-            .filter_map(|(i, r)| unexplained_lines(r).map(|l| (i, l)))
-            .collect(),
-    )
-}
-
 /// The template clusters of unexplained runs given only their lines ([`unexplained_lines`],
 /// by any key that names the run): all that template clustering needs, so a caller that
 /// does not keep every run can collect the lines as it goes and place them at the end.
@@ -392,105 +402,145 @@ fn variables_of(template: &str, raws: &BTreeSet<&str>) -> Vec<TemplateVariable> 
         .collect()
 }
 
+/// Where a run stands in the scan's order (creation time, id, then the order discovery
+/// found it in): cluster member lists are oldest first, whatever order runs were added in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Order {
+    /// Creation time (`None` sorts first, as in the run list).
+    pub created_at: Option<Millis>,
+    /// Run id.
+    pub id: String,
+    /// Discovery order, for runs equal in time and id.
+    pub seq: u64,
+}
+
+/// What clustering keeps of one run: the fields its clusters aggregate and its keys (its
+/// signatures, or the error lines it is clustered by when no rule explains it). Runs that
+/// belong to no cluster (healthy, no finding) keep nothing.
+#[derive(Debug, Clone)]
+pub struct Member {
+    id: String,
+    created_at: Option<Millis>,
+    last_activity_at: Option<Millis>,
+    plugin_version: Option<String>,
+    cli_version: Option<String>,
+    platform: Option<String>,
+    workspace: String,
+    /// Workspace hash and the run's file: what names it apart when its id repeats.
+    hash: Option<String>,
+    file: Option<String>,
+    /// Signature ids, in the run's finding order.
+    signatures: Vec<String>,
+    /// A run no rule explains that failed or stalled: the lines it is clustered by.
+    unexplained: Option<UnexplainedLines>,
+}
+
+impl Member {
+    /// What `r`'s clusters need of it; `None` for a run in no cluster.
+    pub fn of(r: &Run) -> Option<Member> {
+        let unexplained = unexplained_lines(r);
+        if r.findings.is_empty() && unexplained.is_none() {
+            return None;
+        }
+        Some(Member {
+            id: r.id.clone(),
+            created_at: r.created_at,
+            last_activity_at: r.last_activity_at,
+            plugin_version: r.plugin_version.clone(),
+            cli_version: r.cli_version.clone(),
+            platform: r.platform.map(|p| p.as_str().to_string()),
+            workspace: r.workspace.slug.clone(),
+            hash: r.workspace.hash.clone(),
+            file: crate::select::file_of(r).map(str::to_string),
+            signatures: r.findings.iter().map(|f| f.signature.clone()).collect(),
+            unexplained,
+        })
+    }
+}
+
+/// Clusters built as runs are finished, in any order: only the [`Member`]s of clustered
+/// runs are kept (a few per cent of a corpus), never the runs. [`Accumulator::finish`] mines
+/// the unexplained lines together and aggregates each cluster.
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    members: Vec<(Order, Member)>,
+}
+
+impl Accumulator {
+    /// An empty accumulator.
+    pub fn new() -> Accumulator {
+        Accumulator::default()
+    }
+
+    /// Adds `r` at `order` (nothing is kept when it belongs to no cluster).
+    pub fn add(&mut self, r: &Run, order: Order) {
+        if let Some(m) = Member::of(r) {
+            self.push(m, order);
+        }
+    }
+
+    /// Adds a member built beforehand ([`Member::of`], e.g. outside a lock).
+    pub fn push(&mut self, m: Member, order: Order) {
+        self.members.push((order, m));
+    }
+
+    /// The clusters, most severe and largest first.
+    pub fn finish(mut self, rules: &RuleSet) -> Vec<Cluster> {
+        self.members.sort_by(|a, b| a.0.cmp(&b.0));
+        let members: Vec<Member> = self.members.into_iter().map(|(_, m)| m).collect();
+        clusters_of(&members, rules)
+    }
+}
+
 fn unknown(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "unknown".into())
 }
 
-/// Groups runs into clusters, most severe and largest first.
+/// Groups runs (sorted by creation time, then id) into clusters, most severe and largest
+/// first.
 pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
-    let mut by_key: BTreeMap<String, Vec<&Run>> = BTreeMap::new();
-    let mut placed_by_key: BTreeMap<String, Vec<&Placed>> = BTreeMap::new();
-    let unexplained = place_unexplained(runs);
+    let mut acc = Accumulator::new();
     for (i, r) in runs.iter().enumerate() {
-        if r.findings.is_empty() {
+        acc.add(
+            r,
+            Order {
+                created_at: None,
+                id: String::new(),
+                seq: i as u64,
+            },
+        );
+    }
+    acc.finish(rules)
+}
+
+/// The clusters of `members`, given oldest first.
+fn clusters_of(members: &[Member], rules: &RuleSet) -> Vec<Cluster> {
+    let mut by_key: BTreeMap<String, Vec<&Member>> = BTreeMap::new();
+    let mut placed_by_key: BTreeMap<String, Vec<&Placed>> = BTreeMap::new();
+    let unexplained = place_lines(
+        members
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.unexplained.clone().map(|u| (i, u)))
+            .collect(),
+    );
+    for (i, m) in members.iter().enumerate() {
+        if m.signatures.is_empty() {
             if let Some(p) = unexplained.get(&i) {
                 placed_by_key.entry(p.id.clone()).or_default().push(p);
-                by_key.entry(p.id.clone()).or_default().push(r);
+                by_key.entry(p.id.clone()).or_default().push(m);
             }
             continue;
         }
-        for f in &r.findings {
-            by_key.entry(f.signature.clone()).or_default().push(r);
+        for s in &m.signatures {
+            by_key.entry(s.clone()).or_default().push(m);
         }
     }
     let mut out: Vec<Cluster> = by_key
         .into_iter()
         .map(|(key, members)| {
-            let rule = rules.get(&key);
-            let set = |f: &dyn Fn(&Run) -> Option<String>| -> Vec<String> {
-                members
-                    .iter()
-                    .filter_map(|r| f(r))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
-            };
-            let mut matrix: BTreeMap<(String, String, String), u64> = BTreeMap::new();
-            for r in &members {
-                *matrix
-                    .entry((
-                        unknown(&r.plugin_version),
-                        unknown(&r.cli_version),
-                        r.platform
-                            .map(|p| p.as_str().to_string())
-                            .unwrap_or_else(|| "unknown".into()),
-                    ))
-                    .or_default() += 1;
-            }
-            let placed = placed_by_key.get(&key);
-            let templates = placed.map(|p| cluster_templates(p)).unwrap_or_default();
-            let stalled = placed.is_some_and(|p| p.iter().any(|p| p.stalled));
-            let title = templates
-                .first()
-                .map(|t| {
-                    let prefix = if stalled { STALLED_PREFIX } else { "" };
-                    format!("{prefix}{}", t.template)
-                })
-                .unwrap_or_default();
-            Cluster {
-                signature: rule.map(|r| r.id().to_string()),
-                title: rule.map(|r| r.file.title.clone()).unwrap_or(title),
-                templates,
-                family: rule.map(|r| r.file.family.clone()),
-                severity: rule.map(|r| r.file.severity).unwrap_or(Severity::Medium),
-                count: members.len() as u64,
-                runs: members.iter().map(|r| r.id.clone()).collect(),
-                first_seen: members.iter().filter_map(|r| r.created_at).min(),
-                last_seen: members.iter().filter_map(|r| r.last_activity_at).max(),
-                plugin_versions: set(&|r| r.plugin_version.clone()),
-                cli_versions: set(&|r| r.cli_version.clone()),
-                platforms: set(&|r| r.platform.map(|p| p.as_str().to_string())),
-                workspaces: set(&|r| Some(r.workspace.slug.clone())),
-                references: rule.map(|r| r.file.references.clone()).unwrap_or_default(),
-                related: rule
-                    .map(|r| {
-                        r.file
-                            .related
-                            .iter()
-                            .map(|x| RelatedRef {
-                                id: x.id.clone(),
-                                relation: x.relation.as_str().into(),
-                                note: x.note.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                fix: rule.map(|r| r.file.fix.trim().to_string()),
-                description: rule.map(|r| r.file.description.trim().to_string()),
-                affected: rule.and_then(|r| r.file.affected.clone()),
-                matrix: matrix
-                    .into_iter()
-                    .map(
-                        |((plugin_version, cli_version, platform), count)| MatrixRow {
-                            plugin_version,
-                            cli_version,
-                            platform,
-                            count,
-                        },
-                    )
-                    .collect(),
-                id: key,
-            }
+            let placed = placed_by_key.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+            cluster_of(key, &members, placed, rules)
         })
         .collect();
     out.sort_by(|a, b| {
@@ -501,6 +551,104 @@ pub fn build(runs: &[Run], rules: &RuleSet) -> Vec<Cluster> {
             .then_with(|| a.id.cmp(&b.id))
     });
     out
+}
+
+/// The names of a cluster's first runs, told apart among all its members.
+fn run_names(members: &[&Member]) -> Vec<String> {
+    let keys: Vec<crate::select::NameKey> = members
+        .iter()
+        .map(|m| crate::select::NameKey {
+            id: &m.id,
+            slug: &m.workspace,
+            hash: m.hash.as_deref(),
+            file: m.file.as_deref(),
+        })
+        .collect();
+    let mut names = crate::select::names_of(&keys);
+    names.truncate(RUN_NAMES);
+    names
+}
+
+/// One cluster's aggregates over its members (oldest first); `placed` are the template
+/// placements of an unclassified cluster's members (empty for a signature's cluster).
+fn cluster_of(key: String, members: &[&Member], placed: &[&Placed], rules: &RuleSet) -> Cluster {
+    let rule = rules.get(&key);
+    let set = |f: &dyn Fn(&Member) -> Option<String>| -> Vec<String> {
+        members
+            .iter()
+            .filter_map(|m| f(m))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let mut matrix: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for m in members {
+        *matrix
+            .entry((
+                unknown(&m.plugin_version),
+                unknown(&m.cli_version),
+                unknown(&m.platform),
+            ))
+            .or_default() += 1;
+    }
+    let templates = if placed.is_empty() {
+        Vec::new()
+    } else {
+        cluster_templates(placed)
+    };
+    let stalled = placed.iter().any(|p| p.stalled);
+    let title = templates
+        .first()
+        .map(|t| {
+            let prefix = if stalled { STALLED_PREFIX } else { "" };
+            format!("{prefix}{}", t.template)
+        })
+        .unwrap_or_default();
+    Cluster {
+        signature: rule.map(|r| r.id().to_string()),
+        title: rule.map(|r| r.file.title.clone()).unwrap_or(title),
+        templates,
+        family: rule.map(|r| r.file.family.clone()),
+        severity: rule.map(|r| r.file.severity).unwrap_or(Severity::Medium),
+        count: members.len() as u64,
+        runs: members.iter().map(|m| m.id.clone()).collect(),
+        run_names: run_names(members),
+        first_seen: members.iter().filter_map(|m| m.created_at).min(),
+        last_seen: members.iter().filter_map(|m| m.last_activity_at).max(),
+        plugin_versions: set(&|m| m.plugin_version.clone()),
+        cli_versions: set(&|m| m.cli_version.clone()),
+        platforms: set(&|m| m.platform.clone()),
+        workspaces: set(&|m| Some(m.workspace.clone())),
+        references: rule.map(|r| r.file.references.clone()).unwrap_or_default(),
+        related: rule
+            .map(|r| {
+                r.file
+                    .related
+                    .iter()
+                    .map(|x| RelatedRef {
+                        id: x.id.clone(),
+                        relation: x.relation.as_str().into(),
+                        note: x.note.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        fix: rule.map(|r| r.file.fix.trim().to_string()),
+        description: rule.map(|r| r.file.description.trim().to_string()),
+        affected: rule.and_then(|r| r.file.affected.clone()),
+        matrix: matrix
+            .into_iter()
+            .map(
+                |((plugin_version, cli_version, platform), count)| MatrixRow {
+                    plugin_version,
+                    cli_version,
+                    platform,
+                    count,
+                },
+            )
+            .collect(),
+        id: key,
+    }
 }
 
 #[cfg(test)]

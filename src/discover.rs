@@ -10,13 +10,31 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
-/// The files of one job, as found on disk.
+/// The files of one job, as found on disk, **relative to their [`StateDir::path`]** (join
+/// them with [`StateDir::file`]): a large tree lists tens of thousands of jobs before the
+/// first is read, and the state directory's part of each path would be most of that memory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct JobFiles {
     /// `jobs/<id>.json` (or the JSON beside a per-run `turn.log`).
     pub record: Option<PathBuf>,
     /// `jobs/<id>.log` or `turn.log`.
     pub log: Option<PathBuf>,
+}
+
+/// `file` relative to `dir` when it lies under it (else whole): `dir.join` of the result is
+/// `file` again, byte for byte.
+fn relative(dir: &Path, file: &Path) -> PathBuf {
+    file.strip_prefix(dir)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map_or_else(|| file.to_path_buf(), Path::to_path_buf)
+}
+
+impl StateDir {
+    /// The path of one of its jobs' files ([`JobFiles`] holds them relative to the directory).
+    pub fn file(&self, rel: &Path) -> PathBuf {
+        self.path.join(rel)
+    }
 }
 
 /// One workspace state directory and the job files in it.
@@ -149,11 +167,12 @@ impl Collector {
         };
         let id = id.to_string();
         let kind = root_kind_of(state);
+        let rel = relative(state, file);
         let entry = self.dir(state, kind).jobs.entry(id).or_default();
         if is_json {
-            entry.record = Some(file.to_path_buf());
+            entry.record = Some(rel);
         } else {
-            entry.log = Some(file.to_path_buf());
+            entry.log = Some(rel);
         }
     }
 
@@ -174,10 +193,10 @@ impl Collector {
             .entry(id.to_string())
             .or_default();
         if let Some(l) = log {
-            entry.log = Some(l.to_path_buf());
+            entry.log = Some(relative(base, l));
         }
         if let Some(r) = record {
-            entry.record = Some(r.to_path_buf());
+            entry.record = Some(relative(base, r));
         }
     }
 }
@@ -324,17 +343,19 @@ fn add_single_file(col: &mut Collector, file: &Path, warnings: &mut Vec<Warning>
         let dir_path = file.parent().unwrap_or(Path::new("."));
         let dir = col.dir(dir_path, StateRoot::Other);
         let entry = dir.jobs.entry(id.to_string()).or_default();
+        let rel = relative(dir_path, file);
         if is_json {
-            entry.record = Some(file.to_path_buf());
+            entry.record = Some(rel);
         } else {
-            entry.log = Some(file.to_path_buf());
+            entry.log = Some(rel);
         }
         let sibling = file.with_extension(if is_json { "log" } else { "json" });
         if is_regular(&sibling) {
+            let rel = relative(dir_path, &sibling);
             if is_json {
-                entry.log = Some(sibling);
+                entry.log = Some(rel);
             } else {
-                entry.record = Some(sibling);
+                entry.record = Some(rel);
             }
         }
         dir.only.get_or_insert_with(Vec::new).push(id.to_string());

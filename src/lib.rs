@@ -22,6 +22,12 @@
 //!   classified as soon as it is read and only the summary (`run::Run`) is kept, so memory
 //!   does not grow with the text scanned. Facts a rule needs across runs (the workspace
 //!   split) are decided from discovery, before reading, so each run is classified once.
+//! - **Runs leave memory as they are finished.** `scan` and `export --format json` use
+//!   [`scan::stream`]: each run is spilled (serialised to an unlinked temporary file outside
+//!   the scanned trees, [`scan::Spill`]), counted into the human report's bounded
+//!   [`scan::Tally`] and into the cluster accumulator, then dropped; the reports are written
+//!   from the spill in order ([`report`]'s `streamed`), redacted run by run on the model.
+//!   [`scan::scan`] keeps the list for the commands that need it (explain, bundle, Markdown).
 //! - **Rules are data.** `rules/<family>/<id>.toml`, embedded in the binary, each with its own
 //!   tests; the engine ([`rules`]) reads no records: its self-tests run through a
 //!   [`rules::selftest::Harness`] the pipeline implements (`testjob`), in memory.

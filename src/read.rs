@@ -180,8 +180,8 @@ pub fn prepare_dir(
             // Moved, not cloned: the task owns its files until it is read.
             let JobFiles { record, log } = dir.jobs.remove(&id).unwrap_or_default();
             JobTask {
-                record: record.map(Input::File),
-                log: log.map(Input::File),
+                record: record.map(|r| Input::File(dir.file(&r))),
+                log: log.map(|l| Input::File(dir.file(&l))),
                 index_entry: entries.remove(&id),
                 id,
             }

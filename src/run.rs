@@ -3,10 +3,10 @@
 
 use crate::timefmt::{Millis, human_span};
 use crate::vocab::{Kind, Outcome, Platform, Severity, StateRoot, Status};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A workspace: the `<slug>-<hash>` state directory name and the recorded root.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 pub struct Workspace {
     /// Sanitised basename.
     pub slug: String,
@@ -47,7 +47,7 @@ impl Workspace {
 }
 
 /// A line of a file, cited as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LineRef {
     /// File path (shared: every line cited from one file points at one string).
     pub file: SharedPath,
@@ -74,7 +74,7 @@ pub fn cap_text(s: &str, max: usize) -> String {
 }
 
 /// A signature found in a run, with the lines that prove it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Rule id.
     pub signature: String,
@@ -85,7 +85,7 @@ pub struct Finding {
 }
 
 /// Where an error line of a run was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorSource {
     /// The record's `errorMessage` (its first line).
@@ -137,7 +137,7 @@ impl ErrorSource {
 }
 
 /// One error line of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorLine {
     /// Where it was read.
     pub source: ErrorSource,
@@ -146,7 +146,7 @@ pub struct ErrorLine {
 }
 
 /// Where a run's data came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sources {
     /// `state.json`, when it had an entry for this job.
     pub index: Option<SharedPath>,
@@ -157,7 +157,9 @@ pub struct Sources {
 }
 
 /// One run, summarised.
-#[derive(Debug, Clone, Serialize)]
+/// Runs serialise and deserialise losslessly: a large scan spills them to a temporary file
+/// ([`crate::scan::Spill`]) instead of keeping them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
     /// Job id.
     pub id: String,

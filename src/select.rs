@@ -22,18 +22,50 @@ pub fn qualified(r: &Run) -> String {
     format!("{}/{}", r.workspace.slug, r.id)
 }
 
+/// What names a run apart from others: its id, workspace slug and hash, and file.
+#[derive(Debug, Clone, Copy)]
+pub struct NameKey<'a> {
+    /// Job id.
+    pub id: &'a str,
+    /// Workspace slug.
+    pub slug: &'a str,
+    /// Workspace hash (the state directory's suffix), when known.
+    pub hash: Option<&'a str>,
+    /// The run's record or log file.
+    pub file: Option<&'a str>,
+}
+
+impl<'a> NameKey<'a> {
+    /// The key of `r`.
+    pub fn of(r: &'a Run) -> NameKey<'a> {
+        NameKey {
+            id: &r.id,
+            slug: &r.workspace.slug,
+            hash: r.workspace.hash.as_deref(),
+            file: file_of(r),
+        }
+    }
+}
+
 /// The shortest name that tells each of `runs` apart from the others, in their order: the bare
 /// id where it is unique, else `workspace/id`, else `slug-hash/id` (two checkouts with the
 /// same folder name), else the run's file. Each of the first three is a selector `explain`
 /// accepts; the file is too.
 pub fn names(runs: &[&Run]) -> Vec<String> {
-    let with_dir = |r: &Run| match &r.workspace.hash {
-        Some(h) => format!("{}-{h}/{}", r.workspace.slug, r.id),
-        None => qualified(r),
+    let keys: Vec<NameKey> = runs.iter().map(|r| NameKey::of(r)).collect();
+    names_of(&keys)
+}
+
+/// [`names`] over the keys of runs that are no longer held whole (a cluster's members).
+pub fn names_of(keys: &[NameKey]) -> Vec<String> {
+    let qualified = |k: &NameKey| format!("{}/{}", k.slug, k.id);
+    let with_dir = |k: &NameKey| match k.hash {
+        Some(h) => format!("{}-{h}/{}", k.slug, k.id),
+        None => qualified(k),
     };
-    let mut out: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
-    let steps: [&dyn Fn(&Run) -> String; 3] = [&qualified, &with_dir, &|r: &Run| {
-        file_of(r).map_or_else(|| with_dir(r), str::to_string)
+    let mut out: Vec<String> = keys.iter().map(|k| k.id.to_string()).collect();
+    let steps: [&dyn Fn(&NameKey) -> String; 3] = [&qualified, &with_dir, &|k: &NameKey| {
+        k.file.map_or_else(|| with_dir(k), str::to_string)
     }];
     for step in steps {
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -44,38 +76,13 @@ pub fn names(runs: &[&Run]) -> Vec<String> {
         if !repeated.contains(&true) {
             break;
         }
-        for (i, r) in runs.iter().enumerate() {
+        for (i, k) in keys.iter().enumerate() {
             if repeated[i] {
-                out[i] = step(r);
+                out[i] = step(k);
             }
         }
     }
     out
-}
-
-/// The [`names`] of every run of a scan, for listings that show some of them.
-pub struct Names {
-    by_run: HashMap<*const Run, String>,
-}
-
-impl Names {
-    /// Names each of `runs` among all of them.
-    pub fn new(runs: &[Run]) -> Names {
-        let all: Vec<&Run> = runs.iter().collect();
-        let by_run = all
-            .iter()
-            .map(|r| *r as *const Run)
-            .zip(names(&all))
-            .collect();
-        Names { by_run }
-    }
-
-    /// The name of `r`, which must be one of the runs given to [`Names::new`] (else its id).
-    pub fn of<'a>(&'a self, r: &'a Run) -> &'a str {
-        self.by_run
-            .get(&(r as *const Run))
-            .map_or(r.id.as_str(), String::as_str)
-    }
 }
 
 /// The runs a cluster lists, in its order, found among `runs` (a cluster names its runs by
@@ -84,11 +91,7 @@ impl Names {
 pub fn members<'a>(runs: &'a [Run], c: &Cluster) -> Vec<&'a Run> {
     let mut by_id: HashMap<&str, Vec<&'a Run>> = HashMap::new();
     for r in runs.iter().rev() {
-        let belongs = match &c.signature {
-            Some(s) => r.findings.iter().any(|f| &f.signature == s),
-            None => r.findings.is_empty(),
-        };
-        if belongs {
+        if fits(r, c) {
             by_id.entry(r.id.as_str()).or_default().push(r);
         }
     }
@@ -96,6 +99,21 @@ pub fn members<'a>(runs: &'a [Run], c: &Cluster) -> Vec<&'a Run> {
         .iter()
         .filter_map(|id| by_id.get_mut(id.as_str()).and_then(Vec::pop))
         .collect()
+}
+
+/// Whether `r` can be one of `c`'s runs: a signature cluster's runs carry its signature, an
+/// unclassified cluster's runs carry none (a cluster names runs by id, and the same id can
+/// also be a healthy run in another workspace).
+pub fn fits(r: &Run, c: &Cluster) -> bool {
+    match &c.signature {
+        Some(s) => r.findings.iter().any(|f| &f.signature == s),
+        None => r.findings.is_empty(),
+    }
+}
+
+/// Whether `r` is listed by `c`: by id and by [`fits`].
+pub fn listed(r: &Run, c: &Cluster) -> bool {
+    fits(r, c) && c.runs.contains(&r.id)
 }
 
 /// The file that identifies `r` on disk: its record, else its log.

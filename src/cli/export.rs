@@ -1,7 +1,7 @@
 //! `triage export` and `triage bundle`: what goes to an issue tracker, redacted by default.
 
 use super::args::{BundleCmd, ExportCmd, ExportFormat, RuleArgs};
-use super::scan::scan_paths;
+use super::scan::{scan_paths, stream_paths};
 use super::{CmdResult, EXIT_OK, Exit, resolve};
 use crate::doctor;
 use crate::history;
@@ -18,9 +18,23 @@ pub(crate) fn export(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> CmdResul
         return export_history(ra, db, a);
     }
     let redactor = (!a.no_redact).then(Redactor::from_env);
+    let out = Output::from_flag(a.output.as_deref());
+    if matches!(a.format, ExportFormat::Json) && !a.title_only {
+        // Streamed: the runs wait in a spill file, not in memory.
+        let (rules, mut res) = stream_paths(ra, &a.paths, &a.scan, redactor.as_ref(), true)?;
+        let keep = match a.cluster.as_deref() {
+            Some(id) => {
+                pick_cluster(&mut res.clusters, id)?;
+                Some(clustered_ids(&res.clusters))
+            }
+            None => None,
+        };
+        let format = report::Format::Json;
+        report::streamed(res, &rules, format, redactor.as_ref(), keep.as_ref(), &out)?;
+        return Ok(EXIT_OK);
+    }
     let (rules, mut res) = scan_paths(ra, &a.paths, &a.scan, redactor.as_ref())?;
     select_cluster(&mut res, a.cluster.as_deref())?;
-    let out = Output::from_flag(a.output.as_deref());
     if a.title_only {
         let prep = report::Prepared::new(&res, redactor.as_ref());
         out.text(&format!("{}\n", report::markdown::title(prep.result())))?;
@@ -70,19 +84,33 @@ fn export_history(ra: &RuleArgs, db: Option<&Path>, a: ExportCmd) -> CmdResult {
 /// Keeps only cluster `id` and its runs; an unknown id is refused with the list of clusters.
 fn select_cluster(res: &mut ScanResult, id: Option<&str>) -> Result<(), Exit> {
     let Some(id) = id else { return Ok(()) };
-    if !res.clusters.iter().any(|c| c.id == id) {
+    pick_cluster(&mut res.clusters, id)?;
+    keep_clustered_runs(res);
+    Ok(())
+}
+
+/// Keeps only cluster `id`; an unknown id is refused with the list of clusters.
+fn pick_cluster(clusters: &mut Vec<crate::cluster::Cluster>, id: &str) -> Result<(), Exit> {
+    if !clusters.iter().any(|c| c.id == id) {
         return Err(Exit::Refused(format!(
             "no cluster `{id}` in this scan; clusters: {}",
-            res.clusters
+            clusters
                 .iter()
                 .map(|c| c.id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
     }
-    res.clusters.retain(|c| c.id == id);
-    keep_clustered_runs(res);
+    clusters.retain(|c| c.id == id);
     Ok(())
+}
+
+/// The ids of the runs in `clusters`.
+fn clustered_ids(clusters: &[crate::cluster::Cluster]) -> HashSet<String> {
+    clusters
+        .iter()
+        .flat_map(|c| c.runs.iter().cloned())
+        .collect()
 }
 
 /// Drops the runs that are in no cluster (healthy runs without a signature).

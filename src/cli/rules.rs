@@ -142,7 +142,7 @@ fn draft(
 ) -> CmdResult {
     let set = resolve::rules(ra, &[])?;
     let res = crate::scan::scan(&resolve::scan_options(paths, sa)?, &set);
-    emit_warnings(&res);
+    emit_warnings(&res.warnings);
     let d =
         crate::mine::draft::write_draft(&req, &res.clusters, &res.runs, &resolve::sources(ra, &[]))
             .map_err(|e| Exit::Refused(e.to_string()))?;

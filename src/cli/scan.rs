@@ -11,17 +11,11 @@ use crate::vocab::Severity;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// `triage scan`.
+/// `triage scan`: streamed ([`scan::stream`]): runs are spilled to a temporary file as
+/// they are finished and written from it, so memory does not grow with the corpus.
 pub(crate) fn scan(ra: &RuleArgs, color: ColorWhen, a: ScanCmd) -> CmdResult {
     let fail_on = resolve::fail_on(a.fail_on.as_deref())?;
     let redactor = a.redact.then(Redactor::from_env);
-    let (rules, res) = scan_paths(ra, &a.paths, &a.scan, redactor.as_ref())?;
-    if a.paths.is_empty()
-        && let Some(msg) = nothing_found(&res)
-    {
-        eprint!("{msg}");
-        return Ok(EXIT_OK);
-    }
     let format = match a.format {
         ScanFormat::Human => {
             report::Format::Human(resolve::human_style(color, a.summary, a.output.as_deref()))
@@ -29,9 +23,40 @@ pub(crate) fn scan(ra: &RuleArgs, color: ColorWhen, a: ScanCmd) -> CmdResult {
         ScanFormat::Json => report::Format::Json,
         ScanFormat::Ndjson => report::Format::Ndjson,
     };
+    // The human report needs no run list, unless redaction must learn from every run.
+    let spill = !matches!(format, report::Format::Human(_)) || redactor.is_some();
+    let (rules, res) = stream_paths(ra, &a.paths, &a.scan, redactor.as_ref(), spill)?;
+    if a.paths.is_empty()
+        && let Some(msg) = nothing_found(res.tally.total, &res.scanned.roots)
+    {
+        eprint!("{msg}");
+        return Ok(EXIT_OK);
+    }
+    let exit = exit_for(res.tally.worst, fail_on);
     let out = Output::from_flag(a.output.as_deref());
-    report::scan_result(&res, &rules, format, redactor.as_ref(), &out)?;
-    Ok(exit_for(&res, fail_on))
+    report::streamed(res, &rules, format, redactor.as_ref(), None, &out)?;
+    Ok(exit)
+}
+
+/// [`scan_paths`] streamed: the runs in a spill (when `spill`), not in memory.
+pub(crate) fn stream_paths(
+    ra: &RuleArgs,
+    paths: &[PathBuf],
+    sa: &ScanArgs,
+    redactor: Option<&Redactor>,
+    spill: bool,
+) -> Result<(RuleSet, scan::Streamed), Exit> {
+    let rules = resolve::rules(ra, &[])?;
+    let mut opts = resolve::scan_options(paths, sa)?;
+    opts.redactor = redactor.cloned();
+    let res = scan::stream(&opts, &rules, spill).map_err(|e| Exit::Refused(e.to_string()))?;
+    emit_warnings(&res.warnings);
+    if !paths.is_empty() && res.scanned.roots.is_empty() {
+        return Err(Exit::Refused(
+            "no readable input among the given paths".into(),
+        ));
+    }
+    Ok((rules, res))
 }
 
 /// `triage explain`.
@@ -61,7 +86,7 @@ pub(crate) fn scan_paths(
     let mut opts = resolve::scan_options(paths, sa)?;
     opts.redactor = redactor.cloned();
     let res = scan::scan(&opts, &rules);
-    emit_warnings(&res);
+    emit_warnings(&res.warnings);
     if !paths.is_empty() && res.scanned.roots.is_empty() {
         return Err(Exit::Refused(
             "no readable input among the given paths".into(),
@@ -71,29 +96,25 @@ pub(crate) fn scan_paths(
 }
 
 /// The scan's warnings on stderr (unless `--quiet`), control characters escaped.
-pub(crate) fn emit_warnings(res: &ScanResult) {
+pub(crate) fn emit_warnings(warnings: &[crate::warn::Warning]) {
     if crate::report::out::is_quiet() {
         return;
     }
     let mut err = std::io::stderr().lock();
-    for w in &res.warnings {
+    for w in warnings {
         let _ = writeln!(err, "triage: warning: {}", term_safe::line(&w.to_string()));
     }
 }
 
 /// `EXIT_FINDINGS` when a finding is at or above `fail_on`.
-fn exit_for(res: &ScanResult, fail_on: Option<Severity>) -> i32 {
-    let failing = fail_on.is_some_and(|min| {
-        res.runs
-            .iter()
-            .any(|r| r.findings.iter().any(|f| f.severity >= min))
-    });
+fn exit_for(worst: Option<Severity>, fail_on: Option<Severity>) -> i32 {
+    let failing = fail_on.is_some_and(|min| worst.is_some_and(|w| w >= min));
     if failing { EXIT_FINDINGS } else { EXIT_OK }
 }
 
 /// When nothing was found at the default locations: say where we looked.
-fn nothing_found(res: &ScanResult) -> Option<String> {
-    if !res.runs.is_empty() || !res.scanned.roots.is_empty() {
+fn nothing_found(runs: usize, roots: &[String]) -> Option<String> {
+    if runs > 0 || !roots.is_empty() {
         return None;
     }
     let mut s = String::from("triage: no codex plugin job records found. Looked in:\n");

@@ -221,8 +221,10 @@ fn read_tree(root: &Path, sink: &mut Sink, next: &mut u64, warnings: &mut Vec<St
     }
     for dir in &found.state_dirs {
         for job in dir.jobs.values() {
-            let Some(log) = &job.log else { continue };
-            let res = std::fs::File::open(log).and_then(|f| read_job_log(f, sink, next));
+            let Some(log) = job.log.as_deref().map(|l| dir.file(l)) else {
+                continue;
+            };
+            let res = std::fs::File::open(&log).and_then(|f| read_job_log(f, sink, next));
             if let Err(e) = res {
                 warnings.push(format!("cannot read {}: {e}", log.display()));
             }

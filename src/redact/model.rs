@@ -301,6 +301,7 @@ impl Pass<'_> {
             affected,
             matrix,
             templates,
+            run_names,
         } = c;
         Cluster {
             // A signature id or `unclassified:<hex fingerprint>`: no record text, and the key
@@ -312,6 +313,7 @@ impl Pass<'_> {
             severity: *severity,
             count: *count,
             runs: self.all(runs),
+            run_names: self.all(run_names),
             first_seen: *first_seen,
             last_seen: *last_seen,
             plugin_versions: self.all(plugin_versions),

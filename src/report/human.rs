@@ -3,12 +3,16 @@
 //! decisive line, and a count of the healthy ones.
 
 use super::style::Style;
+use crate::cluster::{Cluster, Order};
 use crate::run::Run;
-use crate::scan::{ScanResult, needs_attention};
+use crate::scan::{ScanResult, Scanned, needs_attention};
 use crate::select;
 use crate::term_safe;
+use crate::timefmt::Millis;
 use crate::timefmt::human_span;
 use crate::vocab::Outcome;
+use crate::vocab::Severity;
+use crate::warn::Warning;
 use std::fmt::Write as _;
 
 /// Wraps `text` to `width` columns after an indent.
@@ -62,16 +66,115 @@ fn outcome_label(r: &Run) -> String {
     }
 }
 
-/// A one-line count such as `2 failed, 1 stalled, 31 ok (2 with a high signature)`.
-pub fn outcome_counts(runs: &[Run]) -> String {
-    let mut parts = Vec::new();
-    for o in Outcome::ALL {
-        let n = runs.iter().filter(|r| r.outcome == o).count();
-        if n > 0 {
-            let flagged = runs
-                .iter()
-                .filter(|r| r.outcome == o && flagged_ok(r).is_some())
-                .count();
+/// Runs needing attention the human report lists; the rest are counted (`+N more`).
+pub const ATTENTION_SHOWN: usize = 50;
+
+/// What the human report needs of the runs, counted as they are finished: outcome counts,
+/// the oldest run, the worst severity, and the first `ATTENTION_SHOWN` (50) runs needing
+/// attention (in the run list's order). Bounded whatever the number of runs.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Runs counted.
+    pub total: usize,
+    /// Per outcome of [`Outcome::ALL`]: runs, and those flagged (`ok, but high`).
+    outcomes: [(usize, usize); Outcome::ALL.len()],
+    /// Runs needing attention.
+    pub attention_total: usize,
+    /// The first of them by order (more may be held until [`Tally::attention`] sorts).
+    attention: Vec<(Order, Run)>,
+    /// Earliest creation time.
+    pub oldest: Option<Millis>,
+    /// The most severe finding of any run.
+    pub worst: Option<Severity>,
+}
+
+impl Tally {
+    /// The tally of `runs`, in their order.
+    pub fn of(runs: &[Run]) -> Tally {
+        let mut t = Tally::default();
+        for (i, r) in runs.iter().enumerate() {
+            let order = Order {
+                created_at: None,
+                id: String::new(),
+                seq: i as u64,
+            };
+            t.add_ref(r, order);
+        }
+        t
+    }
+
+    /// Counts `run` at `order` (kept only when it is among the first needing attention).
+    pub fn add(&mut self, run: Run, order: Order) {
+        if self.count(&run) {
+            self.keep(run, order);
+        }
+    }
+
+    fn add_ref(&mut self, run: &Run, order: Order) {
+        if self.count(run) {
+            self.keep(run.clone(), order);
+        }
+    }
+
+    /// Counts `run`; whether it needs attention.
+    fn count(&mut self, run: &Run) -> bool {
+        self.total += 1;
+        if let Some(i) = Outcome::ALL.iter().position(|o| *o == run.outcome) {
+            self.outcomes[i].0 += 1;
+            if flagged_ok(run).is_some() {
+                self.outcomes[i].1 += 1;
+            }
+        }
+        if let Some(t) = run.created_at {
+            self.oldest = Some(self.oldest.map_or(t, |o| o.min(t)));
+        }
+        if let Some(w) = run.findings.iter().map(|f| f.severity).max() {
+            self.worst = Some(self.worst.map_or(w, |o| o.max(w)));
+        }
+        let needs = needs_attention(run);
+        if needs {
+            self.attention_total += 1;
+        }
+        needs
+    }
+
+    fn keep(&mut self, run: Run, order: Order) {
+        self.attention.push((order, run));
+        // Sorted and cut now and then, so at most twice the shown runs are ever held.
+        if self.attention.len() >= 2 * ATTENTION_SHOWN {
+            self.trim();
+        }
+    }
+
+    fn trim(&mut self) {
+        self.attention.sort_by(|a, b| a.0.cmp(&b.0));
+        self.attention.truncate(ATTENTION_SHOWN);
+    }
+
+    /// The first runs needing attention, in order, at most `ATTENTION_SHOWN`.
+    pub fn attention(&mut self) -> &[(Order, Run)] {
+        self.trim();
+        &self.attention
+    }
+
+    /// The same tally with its kept runs replaced (redacted) by `f`.
+    pub fn map_runs(mut self, f: impl Fn(&Run) -> Run) -> Tally {
+        self.trim();
+        self.attention = self
+            .attention
+            .iter()
+            .map(|(o, r)| (o.clone(), f(r)))
+            .collect();
+        self
+    }
+
+    /// `2 failed, 1 stalled, 31 ok (2 with a high signature)`, or `no runs`.
+    pub fn outcome_counts(&self) -> String {
+        let mut parts = Vec::new();
+        for (o, &(n, flagged)) in Outcome::ALL.iter().zip(&self.outcomes) {
+            if n == 0 {
+                continue;
+            }
             if flagged > 0 {
                 parts.push(format!(
                     "{n} {} ({flagged} with a high or critical signature)",
@@ -81,11 +184,11 @@ pub fn outcome_counts(runs: &[Run]) -> String {
                 parts.push(format!("{n} {}", o.as_str()));
             }
         }
-    }
-    if parts.is_empty() {
-        "no runs".into()
-    } else {
-        parts.join(", ")
+        if parts.is_empty() {
+            "no runs".into()
+        } else {
+            parts.join(", ")
+        }
     }
 }
 
@@ -163,37 +266,67 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// What the human report shows: the totals, clusters and warnings of a scan and the
+/// [`Tally`] of its runs (so a streamed scan renders without its runs).
+#[derive(Debug)]
+pub struct View<'a> {
+    /// Totals.
+    pub scanned: &'a Scanned,
+    /// Clusters.
+    pub clusters: &'a [Cluster],
+    /// Warnings.
+    pub warnings: &'a [Warning],
+    /// The runs, counted.
+    pub tally: &'a mut Tally,
+    /// The reference time.
+    pub now: Millis,
+}
+
 /// Renders the report with `style`'s colour, width and form. Record text is escaped field
 /// by field ([`term_safe::line`]), so the only escape sequences in the result are the
 /// style's own colours.
 pub fn render(res: &ScanResult, style: &Style) -> String {
+    let mut tally = Tally::of(&res.runs);
+    render_view(
+        &mut View {
+            scanned: &res.scanned,
+            clusters: &res.clusters,
+            warnings: &res.warnings,
+            tally: &mut tally,
+            now: res.now,
+        },
+        style,
+    )
+}
+
+/// [`render`] of a [`View`].
+pub fn render_view(v: &mut View<'_>, style: &Style) -> String {
     let mut o = String::new();
-    summary_line(&mut o, res);
-    clusters(&mut o, res, style);
+    summary_line(&mut o, v);
+    clusters(&mut o, v.clusters, style);
     if !style.summary {
-        attention(&mut o, res, style);
+        attention(&mut o, v, style);
     }
-    footer(&mut o, res, style);
+    footer(&mut o, v, style);
     o
 }
 
 /// `triage: 1 root scanned, 2 workspaces, 40 runs: …`, and what `--since` left out.
-fn summary_line(o: &mut String, res: &ScanResult) {
-    let runs = &res.runs;
+fn summary_line(o: &mut String, v: &View<'_>) {
     let _ = writeln!(
         o,
         "triage: {} scanned, {}, {}: {}",
-        plural(res.scanned.roots.len(), "root", "roots"),
-        plural(res.scanned.workspaces as usize, "workspace", "workspaces"),
-        plural(runs.len(), "run", "runs"),
-        outcome_counts(runs)
+        plural(v.scanned.roots.len(), "root", "roots"),
+        plural(v.scanned.workspaces as usize, "workspace", "workspaces"),
+        plural(v.tally.total, "run", "runs"),
+        v.tally.outcome_counts()
     );
-    if res.scanned.left_out_by_since > 0 {
+    if v.scanned.left_out_by_since > 0 {
         let _ = writeln!(
             o,
             "  ({} left out by --since)",
             plural(
-                res.scanned.left_out_by_since as usize,
+                v.scanned.left_out_by_since as usize,
                 "older run",
                 "older runs"
             )
@@ -203,17 +336,16 @@ fn summary_line(o: &mut String, res: &ScanResult) {
 
 /// `[sev] title (N runs)`, then (unless compact) the fix, references, distinct-from and
 /// run ids of each cluster.
-fn clusters(o: &mut String, res: &ScanResult, style: &Style) {
-    if res.clusters.is_empty() {
+fn clusters(o: &mut String, clusters: &[Cluster], style: &Style) {
+    if clusters.is_empty() {
         return;
     }
     let _ = writeln!(
         o,
         "\n{}",
-        style.heading(&format!("Issues ({}):", res.clusters.len()))
+        style.heading(&format!("Issues ({}):", clusters.len()))
     );
-    let names = select::Names::new(&res.runs);
-    for c in &res.clusters {
+    for c in clusters {
         let sev = style.severity(c.severity, &format!("[{}]", c.severity.as_str()));
         let count = plural(c.count as usize, "run", "runs");
         let title = term_safe::line(&c.title);
@@ -251,9 +383,9 @@ fn clusters(o: &mut String, res: &ScanResult, style: &Style) {
                 term_safe::line(&distinct.join(", "))
             );
         }
-        // Runs by workspace/id where a bare id names several runs (select::names).
-        let members = select::members(&res.runs, c);
-        let ids: Vec<&str> = members.iter().take(5).map(|r| names.of(r)).collect();
+        // Runs by workspace/id where a bare id names several of the cluster's runs
+        // (`Cluster::run_names`, made by select::names_of).
+        let ids: Vec<&str> = c.shown_run_names().take(5).collect();
         let _ = writeln!(
             o,
             "    runs: {}{}",
@@ -273,26 +405,32 @@ fn more(total: usize, shown: usize) -> String {
 
 /// Each run that needs attention: id, kind, workspace, age, outcome, signatures, the reason
 /// and the line that says most.
-fn attention(o: &mut String, res: &ScanResult, style: &Style) {
-    let attention: Vec<&Run> = res.runs.iter().filter(|r| needs_attention(r)).collect();
+/// At most [`ATTENTION_SHOWN`], then how many more.
+fn attention(o: &mut String, v: &mut View<'_>, style: &Style) {
+    let total = v.tally.attention_total;
+    let now = v.now;
+    let attention = v.tally.attention();
+    let shown = attention.len();
     if attention.is_empty() {
         return;
     }
     let _ = writeln!(
         o,
         "\n{}",
-        style.heading(&format!("Runs needing attention ({}):", attention.len()))
+        style.heading(&format!("Runs needing attention ({total}):"))
     );
-    let names = select::Names::new(&res.runs);
-    for r in &attention {
+    // Named apart among the runs listed here (the list is bounded, the scan may not be).
+    let listed: Vec<&Run> = attention.iter().map(|(_, r)| r).collect();
+    let names = select::names(&listed);
+    for ((_, r), name) in attention.iter().zip(&names) {
         let sigs: Vec<&str> = r.findings.iter().map(|f| f.signature.as_str()).collect();
         let _ = writeln!(
             o,
             "\n  {}  {}  {}  {}  {}{}",
-            term_safe::line(names.of(r)),
+            term_safe::line(name),
             term_safe::line(r.kind.as_ref().map(|k| k.as_str()).unwrap_or("?")),
             term_safe::line(&r.workspace.slug),
-            r.age(res.now),
+            r.age(now),
             style.outcome(r.outcome, flagged_ok(r).is_some(), &outcome_label(r)),
             if sigs.is_empty() {
                 String::new()
@@ -317,17 +455,24 @@ fn attention(o: &mut String, res: &ScanResult, style: &Style) {
             let _ = writeln!(o, "      {}", term_safe::line(&l.text));
         }
     }
+    if total > shown {
+        let _ = writeln!(
+            o,
+            "\n  (+{} more; `triage scan --format json` lists every run)",
+            total - shown
+        );
+    }
 }
 
 /// Healthy count, warnings, the oldest run, and what to run next.
-fn footer(o: &mut String, res: &ScanResult, style: &Style) {
-    let runs = &res.runs;
-    let attention = runs.iter().filter(|r| needs_attention(r)).count();
-    if !runs.is_empty() {
+fn footer(o: &mut String, v: &View<'_>, style: &Style) {
+    let attention = v.tally.attention_total;
+    let total = v.tally.total;
+    if total > 0 {
         let _ = writeln!(
             o,
             "\n{} healthy.",
-            plural(runs.len() - attention, "run is", "runs are")
+            plural(total - attention, "run is", "runs are")
         );
     }
     if style.summary && attention > 0 {
@@ -337,18 +482,18 @@ fn footer(o: &mut String, res: &ScanResult, style: &Style) {
             plural(attention, "run needs attention", "runs need attention")
         );
     }
-    if !res.warnings.is_empty() {
+    if !v.warnings.is_empty() {
         let _ = writeln!(
             o,
             "{} (see stderr).",
-            plural(res.warnings.len(), "warning", "warnings")
+            plural(v.warnings.len(), "warning", "warnings")
         );
     }
-    if let Some(oldest) = runs.iter().filter_map(|r| r.created_at).min() {
+    if let Some(oldest) = v.tally.oldest {
         let _ = writeln!(
             o,
             "Oldest run: {} ago. Explain one: triage explain <run-id>",
-            human_span(res.now - oldest)
+            human_span(v.now - oldest)
         );
     }
 }

@@ -9,6 +9,7 @@ use crate::scan::ScanResult;
 use crate::timefmt::{Millis, format_iso};
 use crate::warn::Warning;
 use serde::Serialize;
+use std::io::Write;
 
 /// `schema_version` of the document: bumped only when a field changes meaning or goes
 /// (adding a field does not), so a consumer can refuse a layout it does not know.
@@ -249,15 +250,62 @@ pub fn ruleset(rules: &RuleSet) -> Ruleset {
 
 /// `scanned`: what the scan read, and how many runs `--since` left out.
 pub fn scanned(res: &ScanResult) -> ScannedDoc {
+    scanned_doc(&res.scanned)
+}
+
+/// [`scanned`] of the totals alone.
+pub fn scanned_doc(s: &crate::scan::Scanned) -> ScannedDoc {
     ScannedDoc {
-        roots: res.scanned.roots.clone(),
-        jobs: res.scanned.jobs,
-        files: res.scanned.files,
-        bytes: res.scanned.bytes,
-        workspaces: res.scanned.workspaces,
-        left_out_by_since: (res.scanned.left_out_by_since > 0)
-            .then_some(res.scanned.left_out_by_since),
+        roots: s.roots.clone(),
+        jobs: s.jobs,
+        files: s.files,
+        bytes: s.bytes,
+        workspaces: s.workspaces,
+        left_out_by_since: (s.left_out_by_since > 0).then_some(s.left_out_by_since),
     }
+}
+
+/// Hands each run of a report, in order, to its argument: how a streamed report reads its
+/// runs (from a spill, or from a list).
+pub type EachRun<'a> =
+    dyn FnMut(&mut dyn FnMut(&Run) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
+/// Writes the document of a streamed scan: the same bytes [`document`] gives for the same
+/// runs, with the runs read one at a time from `runs` (each handed to `each`, e.g. to
+/// redact it, before it is written). `head` is the document without runs.
+pub fn write_streamed(
+    w: &mut dyn Write,
+    head: &Document<'_>,
+    runs: &mut EachRun<'_>,
+) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(head).map_err(std::io::Error::from)?;
+    // A string value holds no raw newline, so this is the top-level key and nothing else.
+    let key = "\n  \"runs\": [],\n";
+    let Some(at) = text.find(key) else {
+        return Err(std::io::Error::other("document without a runs key"));
+    };
+    let (before, after) = (&text[..at], &text[at + key.len() - 2..]);
+    w.write_all(before.as_bytes())?;
+    w.write_all(b"\n  \"runs\": [")?;
+    let mut first = true;
+    let mut buf = Vec::new();
+    runs(&mut |r| {
+        buf.clear();
+        serde_json::to_writer_pretty(&mut buf, &run_doc(r)).map_err(std::io::Error::from)?;
+        w.write_all(if first { b"\n    " } else { b",\n    " })?;
+        first = false;
+        // The run as an element of the array two levels down: every line indented by four.
+        for (i, line) in buf.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                w.write_all(b"\n    ")?;
+            }
+            w.write_all(line)?;
+        }
+        Ok(())
+    })?;
+    w.write_all(if first { b"]" } else { b"\n  ]" })?;
+    w.write_all(after.as_bytes())?;
+    w.write_all(b"\n")
 }
 
 /// The document for a scan result.

@@ -44,13 +44,44 @@ pub fn write(
     rules: &RuleSet,
     generated_at: Millis,
 ) -> std::io::Result<()> {
-    for r in &res.runs {
-        line(w, "run", &json::run_doc(r))?;
-    }
-    for c in &res.clusters {
+    let rest = Rest {
+        scanned: &res.scanned,
+        clusters: &res.clusters,
+        warnings: &res.warnings,
+    };
+    write_streamed(w, &rest, rules, generated_at, &mut |each| {
+        res.runs.iter().try_for_each(&mut *each)
+    })
+}
+
+/// What an NDJSON stream holds besides its runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Rest<'a> {
+    /// Totals.
+    pub scanned: &'a crate::scan::Scanned,
+    /// Clusters.
+    pub clusters: &'a [crate::cluster::Cluster],
+    /// Warnings.
+    pub warnings: &'a [crate::warn::Warning],
+}
+
+/// [`write`] with the runs read one at a time from `runs`, which hands each to its argument.
+pub fn write_streamed(
+    w: &mut dyn Write,
+    rest: &Rest<'_>,
+    rules: &RuleSet,
+    generated_at: Millis,
+    runs: &mut json::EachRun<'_>,
+) -> std::io::Result<()> {
+    let mut n = 0;
+    runs(&mut |r| {
+        n += 1;
+        line(w, "run", &json::run_doc(r))
+    })?;
+    for c in rest.clusters {
         line(w, "cluster", c)?;
     }
-    for warning in &res.warnings {
+    for warning in rest.warnings {
         line(w, "warning", warning)?;
     }
     let summary = Summary {
@@ -58,10 +89,10 @@ pub fn write(
         tool: json::tool(),
         ruleset: json::ruleset(rules),
         generated_at: format_iso(generated_at),
-        scanned: json::scanned(res),
-        runs: res.runs.len(),
-        clusters: res.clusters.len(),
-        warnings: res.warnings.len(),
+        scanned: json::scanned_doc(rest.scanned),
+        runs: n,
+        clusters: rest.clusters.len(),
+        warnings: rest.warnings.len(),
     };
     line(w, "summary", &summary)
 }

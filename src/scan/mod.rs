@@ -2,8 +2,13 @@
 //! over its text) in parallel → classify → cluster. Each stage lives in its own module; see
 //! the "Source layout" section of the README.
 
+mod spill;
+
+pub use crate::report::human::Tally;
+pub use spill::Spill;
+
 use crate::classify;
-use crate::cluster::{self, Cluster};
+use crate::cluster::{self, Cluster, Order};
 use crate::discover::{self, StateDir};
 use crate::outcome::Clock;
 use crate::read::{self, Counters, ReadEnv};
@@ -16,6 +21,7 @@ use crate::warn::{Warning, Warnings};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 /// What to scan and how.
@@ -120,7 +126,9 @@ pub struct RunsRead {
     pub warnings: Vec<Warning>,
 }
 
-/// Runs the whole pipeline.
+/// Runs the whole pipeline, keeping every run (for the consumers that need the list:
+/// export to Markdown, bundle, explain, doctor, rules draft). `scan` and `export --format
+/// json` use [`stream`] instead.
 pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
     let RunsRead {
         scanned,
@@ -139,6 +147,137 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> ScanResult {
 
 /// Discovers, reads and classifies every run: the pipeline up to clustering.
 pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
+    let runs = Mutex::new(Vec::new());
+    let totals = read_each(opts, rules, &|run, order| {
+        if let Ok(mut v) = runs.lock() {
+            v.push((order, run));
+        }
+    });
+    let mut runs = runs.into_inner().unwrap_or_default();
+    runs.sort_by(|a, b| a.0.cmp(&b.0));
+    let runs: Vec<Run> = runs.into_iter().map(|(_, r)| r).collect();
+    let mut ws: Vec<String> = runs.iter().map(|r| r.workspace.key()).collect();
+    ws.sort();
+    ws.dedup();
+    RunsRead {
+        scanned: totals.scanned(runs.len() as u64, ws.len() as u64),
+        runs,
+        warnings: totals.warnings,
+    }
+}
+
+/// A scan whose runs left memory as they were finished: serialised to a [`Spill`] (when
+/// asked for), counted into a [`Tally`] (the human summary, bounded) and into the cluster
+/// accumulator (`cluster::Accumulator`). Memory does not grow with the number of runs, only with the clustered
+/// ones (a member record each) and the spill's index (an id and an offset each).
+#[derive(Debug)]
+pub struct Streamed {
+    /// Totals.
+    pub scanned: Scanned,
+    /// The runs, serialised, in the reports' order (`None` unless asked for).
+    pub runs: Option<Spill>,
+    /// Counts, the oldest run and the first runs needing attention.
+    pub tally: Tally,
+    /// Clusters, largest and most severe first.
+    pub clusters: Vec<Cluster>,
+    /// Problems met.
+    pub warnings: Vec<Warning>,
+    /// The reference time used.
+    pub now: Millis,
+}
+
+/// What the sink of [`stream`] keeps.
+struct Sinks {
+    spill: Option<Spill>,
+    spill_error: Option<std::io::Error>,
+    tally: Tally,
+    clusters: cluster::Accumulator,
+    workspaces: HashSet<String>,
+}
+
+/// Runs the whole pipeline without keeping the runs: each finished run is spilled (when
+/// `spill`), tallied and clustered, then dropped. An error only when the spill file could
+/// not be written or read.
+pub fn stream(opts: &ScanOptions, rules: &RuleSet, spill: bool) -> std::io::Result<Streamed> {
+    let sinks = Mutex::new(Sinks {
+        spill: spill.then(|| Spill::new(&opts.paths)),
+        spill_error: None,
+        tally: Tally::default(),
+        clusters: cluster::Accumulator::new(),
+        workspaces: HashSet::new(),
+    });
+    let totals = read_each(opts, rules, &|run, order| {
+        // The costly parts (masking a decisive line) outside the lock.
+        let member = cluster::Member::of(&run);
+        let key = run.workspace.key();
+        let Ok(mut s) = sinks.lock() else { return };
+        if let Some(m) = member {
+            s.clusters.push(m, order.clone());
+        }
+        if !s.workspaces.contains(&key) {
+            s.workspaces.insert(key);
+        }
+        if let Some(sp) = s.spill.as_mut()
+            && let Err(e) = sp.push(&run, order.clone())
+        {
+            s.spill_error.get_or_insert(e);
+        }
+        s.tally.add(run, order);
+    });
+    let Sinks {
+        spill,
+        spill_error,
+        tally,
+        clusters,
+        workspaces,
+    } = sinks
+        .into_inner()
+        .map_err(|_| std::io::Error::other("a scan thread panicked"))?;
+    if let Some(e) = spill_error {
+        return Err(std::io::Error::new(
+            e.kind(),
+            format!("cannot write the temporary run file: {e}"),
+        ));
+    }
+    let mut spill = spill;
+    if let Some(s) = spill.as_mut() {
+        s.sort()?;
+    }
+    Ok(Streamed {
+        scanned: totals.scanned(tally.total as u64, workspaces.len() as u64),
+        runs: spill,
+        tally,
+        clusters: clusters.finish(rules),
+        warnings: totals.warnings,
+        now: opts.now,
+    })
+}
+
+/// What [`read_each`] counted besides the runs.
+struct Totals {
+    roots: Vec<String>,
+    files: u64,
+    bytes: u64,
+    left_out: u64,
+    warnings: Vec<Warning>,
+}
+
+impl Totals {
+    fn scanned(&self, jobs: u64, workspaces: u64) -> Scanned {
+        Scanned {
+            roots: self.roots.clone(),
+            jobs,
+            files: self.files,
+            bytes: self.bytes,
+            workspaces,
+            left_out_by_since: self.left_out,
+        }
+    }
+}
+
+/// Discovers, reads and classifies every run in parallel, handing each finished run to
+/// `each` with its place in the order (creation time, id, then discovery order).
+fn read_each(opts: &ScanOptions, rules: &RuleSet, each: &(dyn Fn(Run, Order) + Sync)) -> Totals {
     let found = discover::discover(&opts.paths);
     let warnings = Warnings::default();
     warnings.extend(found.warnings);
@@ -148,8 +287,8 @@ pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
     let split = split_workspaces(&found.state_dirs);
 
     // One state directory at a time per worker: its index is read, its jobs are read and
-    // classified, and only their summaries are kept. Nothing of a directory waits in memory
-    // for its turn (the index entries of every job would otherwise be held at once).
+    // classified, and handed on. Nothing of a directory waits in memory for its turn (the
+    // index entries of every job would otherwise be held at once).
     let dirs = found.state_dirs;
     let bar = progress_bar(
         opts.progress,
@@ -157,29 +296,30 @@ pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
     );
     let left_out = std::sync::atomic::AtomicU64::new(0);
     let work = || {
-        dirs.into_par_iter()
-            .flat_map_iter(|dir| {
-                let (ctx, tasks) = read::prepare_dir(dir, &split, &warnings, &counters);
-                let runs: Vec<Run> = tasks
-                    .into_par_iter()
-                    .filter_map(|t| {
-                        let mut w = Vec::new();
-                        let r = read::read_run(t, &ctx, &env, &mut w, &counters);
-                        warnings.extend(w);
-                        if r.is_none() {
-                            left_out.fetch_add(1, Ordering::Relaxed);
-                        }
-                        if let Some(b) = &bar {
-                            b.inc(1);
-                        }
-                        r.map(|r| classify::finish(r, rules, opts.now))
-                    })
-                    .collect();
-                runs
-            })
-            .collect::<Vec<Run>>()
+        dirs.into_par_iter().enumerate().for_each(|(d, dir)| {
+            let (ctx, tasks) = read::prepare_dir(dir, &split, &warnings, &counters);
+            tasks.into_par_iter().enumerate().for_each(|(t, task)| {
+                let mut w = Vec::new();
+                let r = read::read_run(task, &ctx, &env, &mut w, &counters);
+                warnings.extend(w);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                let Some(r) = r else {
+                    left_out.fetch_add(1, Ordering::Relaxed);
+                    return;
+                };
+                let run = classify::finish(r, rules, opts.now);
+                let order = Order {
+                    created_at: run.created_at,
+                    id: run.id.clone(),
+                    seq: ((d as u64) << 32) | t as u64,
+                };
+                each(run, order);
+            });
+        });
     };
-    let mut runs = match opts.threads {
+    match opts.threads {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()
@@ -188,32 +328,19 @@ pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
             Err(_) => work(),
         },
         None => work(),
-    };
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    runs.sort_by(|a, b| {
-        a.created_at
-            .cmp(&b.created_at)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let mut ws: Vec<String> = runs.iter().map(|r| r.workspace.key()).collect();
-    ws.sort();
-    ws.dedup();
-    RunsRead {
-        scanned: Scanned {
-            roots: found
-                .roots
-                .iter()
-                .map(|r| r.display().to_string())
-                .collect(),
-            jobs: runs.len() as u64,
-            files: counters.files.load(Ordering::Relaxed),
-            bytes: counters.bytes.load(Ordering::Relaxed),
-            workspaces: ws.len() as u64,
-            left_out_by_since: left_out.load(Ordering::Relaxed),
-        },
-        runs,
+    Totals {
+        roots: found
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect(),
+        files: counters.files.load(Ordering::Relaxed),
+        bytes: counters.bytes.load(Ordering::Relaxed),
+        left_out: left_out.load(Ordering::Relaxed),
         warnings: warnings.into_sorted(),
     }
 }
