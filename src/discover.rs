@@ -639,6 +639,35 @@ mod tests {
     }
 
     #[test]
+    fn lazy_listing_finds_what_the_walk_saw() {
+        let t = tempfile::tempdir().unwrap();
+        let sd = t.path().join("state/app-0123456789abcdef");
+        touch(&sd.join("state.json"), "{}");
+        touch(&sd.join("jobs/task-a-1.json"), "{}");
+        touch(&sd.join("jobs/task-a-1.log"), "");
+        touch(&sd.join("jobs/notes.txt"), "");
+        touch(&sd.join("jobs/run-9/turn.log"), "");
+        touch(&sd.join("jobs/run-9/job.json"), "{}");
+        touch(&sd.join("jobs/target/turn.log"), "");
+        let lazy = discover_lazily(&[t.path().to_path_buf()]);
+        assert_eq!(lazy.state_dirs.len(), 1);
+        let mut d = lazy.state_dirs[0].clone();
+        assert!(d.jobs.is_empty() && d.has_jobs());
+        d.list_jobs();
+        assert!(!d.jobs_pending);
+        let ids: Vec<&str> = d.jobs.keys().map(String::as_str).collect();
+        // `target/` is skipped by the walk too; `notes.txt` is not a job file.
+        assert_eq!(ids, ["run-9", "task-a-1"]);
+        assert_eq!(d.jobs["run-9"].record, Some(PathBuf::from("jobs/run-9/job.json")));
+        assert_eq!(d.jobs["task-a-1"].log, Some(PathBuf::from("jobs/task-a-1.log")));
+        // A run folder given as the root: only that run, listed by the walk itself.
+        let one = discover_lazily(&[sd.join("jobs/run-9")]);
+        assert_eq!(one.state_dirs.len(), 1);
+        assert!(!one.state_dirs[0].jobs_pending);
+        assert_eq!(one.state_dirs[0].jobs.len(), 1);
+    }
+
+    #[test]
     fn missing_paths_warn() {
         let d = discover(&[PathBuf::from("/nonexistent/triage-test")]);
         assert!(d.state_dirs.is_empty());
