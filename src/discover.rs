@@ -658,8 +658,14 @@ mod tests {
         let ids: Vec<&str> = d.jobs.keys().map(String::as_str).collect();
         // `target/` is skipped by the walk too; `notes.txt` is not a job file.
         assert_eq!(ids, ["run-9", "task-a-1"]);
-        assert_eq!(d.jobs["run-9"].record, Some(PathBuf::from("jobs/run-9/job.json")));
-        assert_eq!(d.jobs["task-a-1"].log, Some(PathBuf::from("jobs/task-a-1.log")));
+        assert_eq!(
+            d.jobs["run-9"].record,
+            Some(PathBuf::from("jobs/run-9/job.json"))
+        );
+        assert_eq!(
+            d.jobs["task-a-1"].log,
+            Some(PathBuf::from("jobs/task-a-1.log"))
+        );
         // A run folder given as the root: only that run, listed by the walk itself.
         let one = discover_lazily(&[sd.join("jobs/run-9")]);
         assert_eq!(one.state_dirs.len(), 1);
