@@ -48,8 +48,13 @@ pub struct StateDir {
     pub index: Option<PathBuf>,
     /// `broker.json`, when present.
     pub broker: Option<PathBuf>,
-    /// Job files by job id.
+    /// Job files by job id. Empty until [`StateDir::list_jobs`] fills it when the walk
+    /// left the `jobs/` folder to be listed later ([`StateDir::has_jobs`]): a scan lists
+    /// one directory's jobs when a worker takes it, so only the directories in flight hold
+    /// their job lists.
     pub jobs: BTreeMap<String, JobFiles>,
+    /// The walk saw job files in `jobs/` and left them to [`StateDir::list_jobs`].
+    pub jobs_pending: bool,
     /// Only these ids were asked for (a single file was given): other index entries are
     /// not runs of this scan.
     pub only: Option<Vec<String>>,
@@ -146,9 +151,26 @@ impl Collector {
                 index: None,
                 broker: None,
                 jobs: BTreeMap::new(),
+                jobs_pending: false,
                 only: None,
                 scan_root: self.scan_root,
             })
+    }
+
+    /// A file directly in `<state>/jobs/`, met by the walk (which sees all of `jobs/`): only
+    /// noted, listed again by [`StateDir::list_jobs`].
+    fn note_job_file(&mut self, file: &Path) {
+        let Some(state) = file.parent().and_then(Path::parent) else {
+            return;
+        };
+        let Some(name) = file.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        if is_job_file_name(name).is_none() {
+            return;
+        }
+        let kind = root_kind_of(state);
+        self.dir(state, kind).jobs_pending = true;
     }
 
     /// Files directly in `<state>/jobs/`.
@@ -222,9 +244,11 @@ fn per_run_record(run_dir: &Path) -> Option<PathBuf> {
     jsons.into_iter().next()
 }
 
-/// Finds every state directory and job file under `paths` (or the default roots when
-/// `paths` is empty, where missing roots are skipped silently).
-pub fn discover(paths: &[PathBuf]) -> Discovery {
+/// Finds every state directory under `paths` (or the default roots when `paths` is empty,
+/// where missing roots are skipped silently), leaving the job files of `jobs/` folders the
+/// walk saw whole to [`StateDir::list_jobs`]: a large tree lists tens of thousands of jobs,
+/// and holding them all from the start would make memory grow with the corpus.
+pub fn discover_lazily(paths: &[PathBuf]) -> Discovery {
     let mut out = Discovery::default();
     let mut col = Collector::default();
     let defaults = paths.is_empty();
@@ -277,9 +301,74 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     out.state_dirs = col
         .dirs
         .into_values()
-        .filter(|d| !d.jobs.is_empty() || d.index.is_some())
+        .filter(|d| d.has_jobs() || d.index.is_some())
         .collect();
     out
+}
+
+/// Like [`discover_lazily`], with every directory's jobs listed (for callers that want them
+/// all at once).
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut out = discover_lazily(paths);
+    for d in &mut out.state_dirs {
+        d.list_jobs();
+    }
+    out
+}
+
+impl StateDir {
+    /// Whether it holds jobs, listed or still to be listed.
+    pub fn has_jobs(&self) -> bool {
+        self.jobs_pending || !self.jobs.is_empty()
+    }
+
+    /// Lists the `jobs/` folder the walk left pending, exactly as the walk would have: the
+    /// regular files directly in it whose names are job file names, and per-run folders
+    /// (`jobs/<run>/turn.log`), in file-name order. Problems with entries were already
+    /// warned about by the walk; here they are only skipped. A no-op when nothing is pending.
+    pub fn list_jobs(&mut self) {
+        if !std::mem::take(&mut self.jobs_pending) {
+            return;
+        }
+        // Pending only when the walk listed this very folder (a link only when it was a root).
+        let jobs_dir = self.path.join("jobs");
+        let Ok(rd) = std::fs::read_dir(&jobs_dir) else {
+            return;
+        };
+        let mut entries: Vec<std::fs::DirEntry> = rd.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        let mut col = Collector::default();
+        for e in entries {
+            let Ok(ft) = e.file_type() else { continue };
+            let path = e.path();
+            if ft.is_file() {
+                match file_name(&path) {
+                    None | Some("state.json" | "broker.json" | "turn.log") => {}
+                    Some(_) => col.add_job_file(&path),
+                }
+            } else if ft.is_dir()
+                && !matches!(file_name(&path), Some(".git" | "node_modules" | "target"))
+            {
+                let log = path.join("turn.log");
+                if is_regular(&log) {
+                    let rec = per_run_record(&path);
+                    col.add_per_run(&path, Some(&log), rec.as_deref());
+                }
+            }
+        }
+        // Everything went to this directory (the collector keys it by the same path).
+        for (_, d) in col.dirs {
+            for (id, files) in d.jobs {
+                let entry = self.jobs.entry(id).or_default();
+                if files.record.is_some() {
+                    entry.record = files.record;
+                }
+                if files.log.is_some() {
+                    entry.log = files.log;
+                }
+            }
+        }
+    }
 }
 
 /// A regular file, not reached through a symbolic link (siblings of a named file are not
@@ -467,14 +556,22 @@ fn walk(col: &mut Collector, root: &Path, warnings: &mut Vec<Warning>) {
             (Some("turn.log"), _) => {
                 let run_dir = path.parent().unwrap_or(root);
                 if parent_name(run_dir) == Some("jobs") {
-                    let rec = per_run_record(run_dir);
-                    col.add_per_run(run_dir, Some(path), rec.as_deref());
+                    if entry.depth() >= 2 {
+                        // The walk saw all of `jobs/`: listed again later.
+                        if let Some(base) = run_dir.parent().and_then(Path::parent) {
+                            col.dir(base, StateRoot::PerRun).jobs_pending = true;
+                        }
+                    } else {
+                        // The root is the run folder itself: only this run.
+                        let rec = per_run_record(run_dir);
+                        col.add_per_run(run_dir, Some(path), rec.as_deref());
+                    }
                 }
             }
             (None, Some("jobs")) => {
                 warnings.push(Warning::new(path, "file name is not valid UTF-8; skipped"))
             }
-            (_, Some("jobs")) => col.add_job_file(path),
+            (_, Some("jobs")) => col.note_job_file(path),
             _ => {}
         }
     }
@@ -539,6 +636,41 @@ mod tests {
         assert!(s.jobs["task-a-1"].record.is_some());
         assert_eq!(s.only.as_deref(), Some(&["task-a-1".to_string()][..]));
         assert!(s.index.is_some());
+    }
+
+    #[test]
+    fn lazy_listing_finds_what_the_walk_saw() {
+        let t = tempfile::tempdir().unwrap();
+        let sd = t.path().join("state/app-0123456789abcdef");
+        touch(&sd.join("state.json"), "{}");
+        touch(&sd.join("jobs/task-a-1.json"), "{}");
+        touch(&sd.join("jobs/task-a-1.log"), "");
+        touch(&sd.join("jobs/notes.txt"), "");
+        touch(&sd.join("jobs/run-9/turn.log"), "");
+        touch(&sd.join("jobs/run-9/job.json"), "{}");
+        touch(&sd.join("jobs/target/turn.log"), "");
+        let lazy = discover_lazily(&[t.path().to_path_buf()]);
+        assert_eq!(lazy.state_dirs.len(), 1);
+        let mut d = lazy.state_dirs[0].clone();
+        assert!(d.jobs.is_empty() && d.has_jobs());
+        d.list_jobs();
+        assert!(!d.jobs_pending);
+        let ids: Vec<&str> = d.jobs.keys().map(String::as_str).collect();
+        // `target/` is skipped by the walk too; `notes.txt` is not a job file.
+        assert_eq!(ids, ["run-9", "task-a-1"]);
+        assert_eq!(
+            d.jobs["run-9"].record,
+            Some(PathBuf::from("jobs/run-9/job.json"))
+        );
+        assert_eq!(
+            d.jobs["task-a-1"].log,
+            Some(PathBuf::from("jobs/task-a-1.log"))
+        );
+        // A run folder given as the root: only that run, listed by the walk itself.
+        let one = discover_lazily(&[sd.join("jobs/run-9")]);
+        assert_eq!(one.state_dirs.len(), 1);
+        assert!(!one.state_dirs[0].jobs_pending);
+        assert_eq!(one.state_dirs[0].jobs.len(), 1);
     }
 
     #[test]

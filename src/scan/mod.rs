@@ -278,7 +278,7 @@ impl Totals {
 /// Discovers, reads and classifies every run in parallel, handing each finished run to
 /// `each` with its place in the order (creation time, id, then discovery order).
 fn read_each(opts: &ScanOptions, rules: &RuleSet, each: &(dyn Fn(Run, Order) + Sync)) -> Totals {
-    let found = discover::discover(&opts.paths);
+    let found = discover::discover_lazily(&opts.paths);
     let warnings = Warnings::default();
     warnings.extend(found.warnings);
     let counters = Counters::default();
@@ -286,25 +286,22 @@ fn read_each(opts: &ScanOptions, rules: &RuleSet, each: &(dyn Fn(Run, Order) + S
     // Known before any run is read, so each run is classified once.
     let split = split_workspaces(&found.state_dirs);
 
-    // One state directory at a time per worker: its index is read, its jobs are read and
-    // classified, and handed on. Nothing of a directory waits in memory for its turn (the
-    // index entries of every job would otherwise be held at once).
+    // One state directory at a time per worker: its jobs are listed, its index is read, its
+    // jobs are read and classified, and handed on. Nothing of a directory waits in memory
+    // for its turn (the job files and index entries of every job would otherwise be held
+    // at once); its place in the order is its place in discovery's sorted list, and its
+    // jobs' places are those of the listing, as if all had been listed up front.
     let dirs = found.state_dirs;
-    let bar = progress_bar(
-        opts.progress,
-        dirs.iter().map(|d| d.jobs.len() as u64).sum(),
-    );
+    let bar = progress_bar(opts.progress, dirs.len() as u64);
     let left_out = std::sync::atomic::AtomicU64::new(0);
     let work = || {
-        dirs.into_par_iter().enumerate().for_each(|(d, dir)| {
+        dirs.into_par_iter().enumerate().for_each(|(d, mut dir)| {
+            dir.list_jobs();
             let (ctx, tasks) = read::prepare_dir(dir, &split, &warnings, &counters);
             tasks.into_par_iter().enumerate().for_each(|(t, task)| {
                 let mut w = Vec::new();
                 let r = read::read_run(task, &ctx, &env, &mut w, &counters);
                 warnings.extend(w);
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
                 let Some(r) = r else {
                     left_out.fetch_add(1, Ordering::Relaxed);
                     return;
@@ -317,6 +314,9 @@ fn read_each(opts: &ScanOptions, rules: &RuleSet, each: &(dyn Fn(Run, Order) + S
                 };
                 each(run, order);
             });
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
         });
     };
     match opts.threads {
@@ -347,13 +347,14 @@ fn read_each(opts: &ScanOptions, rules: &RuleSet, each: &(dyn Fn(Run, Order) + S
 
 fn progress_bar(wanted: bool, total: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    // Small scans finish before a bar would be readable.
-    if !wanted || total < 500 || !std::io::stderr().is_terminal() {
+    // Small scans finish before a bar would be readable (counted in state directories,
+    // whose jobs are listed only when a worker takes them).
+    if !wanted || total < 50 || !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} scanning {pos}/{len} jobs {wide_bar} {eta}",
+        "{spinner} scanning {pos}/{len} workspace folders {wide_bar} {eta}",
     ) {
         bar.set_style(style);
     }
@@ -369,7 +370,7 @@ fn split_workspaces(dirs: &[StateDir]) -> HashSet<String> {
     type Origins<'a> = Vec<(usize, &'a Path)>;
     let mut by_hash: HashMap<String, (Origins, Origins)> = HashMap::new();
     for d in dirs {
-        if d.jobs.is_empty() && d.index.is_none() {
+        if !d.has_jobs() && d.index.is_none() {
             continue;
         }
         let Some(hash) = read::dir_workspace(d).hash else {

@@ -1,8 +1,8 @@
 //! Finished runs kept out of memory: each is serialised as it is finished and appended to a
 //! temporary file in [`std::env::temp_dir`] (never inside a scanned tree; the file is
 //! unlinked as soon as it is open, so nothing is left behind even on a crash), and only its
-//! place in the scan's order and its offset stay in memory. Reading back yields the runs in
-//! the order the reports list them.
+//! place in the scan's order, its offset and its id stay in memory (40 bytes and the id).
+//! Reading back yields the runs in the order the reports list them.
 
 use crate::cluster::Order;
 use crate::run::Run;
@@ -20,19 +20,21 @@ enum Store {
     Memory(Vec<u8>),
 }
 
-/// Where one spilled run is, and its place in the order: about 40 bytes plus its id.
+/// Where one spilled run is, and its place in the order: 40 bytes plus its id (fields
+/// ordered so that none is padded).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    /// `created_at`, `None` as `(false, 0)` so that it sorts first.
-    created: (bool, i64),
+    /// `created_at` (0 when [`Entry::has_created`] is false).
+    created: i64,
+    seq: u64,
+    at: u64,
     /// The id's bytes in [`Spill::ids`].
     id_at: u32,
     id_len: u32,
-    seq: u64,
-    at: u64,
     len: u32,
+    /// A run without `created_at` sorts before every run with one.
+    has_created: bool,
 }
-
 /// The runs of a scan, serialised, with their order.
 #[derive(Debug)]
 pub struct Spill {
@@ -78,7 +80,8 @@ impl Spill {
         let id_len = u32::try_from(order.id.len()).map_err(|_| too_long())?;
         self.ids.push_str(&order.id);
         self.index.push(Entry {
-            created: order.created_at.map_or((false, 0), |t| (true, t)),
+            created: order.created_at.unwrap_or(0),
+            has_created: order.created_at.is_some(),
             id_at,
             id_len,
             seq: order.seq,
@@ -107,14 +110,19 @@ impl Spill {
             f.flush()?;
         }
         if !self.sorted {
+            // Given back first, and sorted in place: with the offset last (the push order) the
+            // key is unique, so an unstable sort gives the stable sort's order without its
+            // buffer of half the index.
+            self.index.shrink_to_fit();
+            self.ids.shrink_to_fit();
             let ids = &self.ids;
-            self.index.sort_by(|a, b| {
-                a.created
-                    .cmp(&b.created)
+            self.index.sort_unstable_by(|a, b| {
+                (a.has_created, a.created)
+                    .cmp(&(b.has_created, b.created))
                     .then_with(|| id_of(ids, a).cmp(id_of(ids, b)))
                     .then(a.seq.cmp(&b.seq))
+                    .then(a.at.cmp(&b.at))
             });
-            self.index.shrink_to_fit();
             self.sorted = true;
         }
         Ok(())
@@ -290,6 +298,12 @@ mod tests {
             .filter_map(Result::ok)
             .any(|e| e.file_name().to_string_lossy().starts_with(&pid));
         assert!(!left);
+    }
+
+    #[test]
+    fn an_index_entry_is_40_bytes() {
+        // What the index costs per run at 2 GiB of corpus (docs/performance.md).
+        assert_eq!(std::mem::size_of::<Entry>(), 40);
     }
 
     #[test]
