@@ -17,7 +17,7 @@ use crate::run::{
 };
 use crate::timefmt::Millis;
 use crate::versions;
-use crate::vocab::{Platform, SCOPE_ERROR, SCOPE_OUTPUT, StateRoot};
+use crate::vocab::{Outcome, Platform, SCOPE_ERROR, SCOPE_OUTPUT, StateRoot};
 use crate::warn::{Warning, Warnings};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -282,26 +282,82 @@ pub fn read_run(
     counters: &Counters,
 ) -> Option<ReadRun> {
     let loaded = load_record(&mut t, w, counters);
-    let rec = &loaded.rec;
     if t.log.is_none() {
-        t.log = log_file_in_roots(rec.log_file.as_deref(), env.scan_roots).map(Input::File);
+        t.log = log_file_in_roots(loaded.rec.log_file.as_deref(), env.scan_roots).map(Input::File);
     }
-    let created_at = rec.created_at.or_else(|| record::time_from_id(&t.id));
+    let created_at = loaded
+        .rec
+        .created_at
+        .or_else(|| record::time_from_id(&t.id));
     if let (Some(since), Some(created)) = (env.since, created_at)
         && created < since
     {
         return None;
     }
-    let shared = |i: &Option<Input>| -> Option<SharedPath> {
-        i.as_ref().map(|i| i.path().display().to_string().into())
-    };
-    let record_shared = shared(&t.record);
-    let log_shared = shared(&t.log);
-    let rec_file: SharedPath = record_shared
-        .clone()
-        .filter(|_| loaded.from_file)
-        .or(ctx.index_shared.clone().filter(|_| loaded.had_index))
-        .unwrap_or_default();
+    let cited = Cited::new(&t, ctx, &loaded);
+    let evidence = read_evidence(t.log.take(), &loaded, &cited, env, w, counters);
+    let ended = decide_ending(&loaded.rec, &evidence.ending, created_at, &cited, env);
+    Some(assemble(t.id, ctx, env, &loaded, cited, evidence, ended))
+}
+
+/// How a run's files are cited in its summary and findings.
+struct Cited {
+    /// The job file.
+    record: Option<SharedPath>,
+    /// The job log.
+    log: Option<SharedPath>,
+    /// The index, when the record came (partly) from it.
+    index: Option<SharedPath>,
+    /// The file record fields are cited in: the job file, else the index.
+    rec_file: SharedPath,
+}
+
+impl Cited {
+    fn new(t: &JobTask, ctx: &DirContext, loaded: &Loaded) -> Cited {
+        let shared = |i: &Option<Input>| -> Option<SharedPath> {
+            i.as_ref().map(|i| i.path().display().to_string().into())
+        };
+        let record = shared(&t.record);
+        let index = ctx.index_shared.clone().filter(|_| loaded.had_index);
+        let rec_file = record
+            .clone()
+            .filter(|_| loaded.from_file)
+            .or(index.clone())
+            .unwrap_or_default();
+        Cited {
+            record,
+            log: shared(&t.log),
+            index,
+            rec_file,
+        }
+    }
+
+    /// The log as cited, empty when the run has none.
+    fn log_display(&self) -> SharedPath {
+        self.log.clone().unwrap_or_default()
+    }
+}
+
+/// What the one pass over a run's record fields and log found.
+struct Evidence<'a> {
+    hits: HitCollector<'a>,
+    ending: LogEnding,
+    cmd_platform: CommandPlatform,
+    errors: pass::ErrorLines,
+    /// The job file's line of `errorMessage`.
+    error_line: Option<u64>,
+}
+
+/// Checks the record's fields, then reads the log through the pass and the ending, platform
+/// and error-line sinks.
+fn read_evidence<'a>(
+    log: Option<Input>,
+    loaded: &Loaded,
+    cited: &Cited,
+    env: &ReadEnv<'a>,
+    w: &mut Vec<Warning>,
+    counters: &Counters,
+) -> Evidence<'a> {
     let key_line = |k: &str| {
         if loaded.from_file {
             record::line_of_key(&loaded.raw, k)
@@ -309,15 +365,13 @@ pub fn read_run(
             None
         }
     };
-
     let mut hits = HitCollector::new(env.rules, env.redactor);
-    check_record_fields(rec, &rec_file, &key_line, &mut hits);
-    let error_line = key_line("errorMessage");
-    let log_display = log_shared.clone().unwrap_or_default();
+    check_record_fields(&loaded.rec, &cited.rec_file, &key_line, &mut hits);
+    let log_display = cited.log_display();
     let mut ending = LogEnding::default();
     let mut cmd_platform = CommandPlatform::default();
     let mut errors = pass::ErrorLines::default();
-    if let Some(input) = t.log.take() {
+    if let Some(input) = log {
         read_log(
             input,
             &log_display,
@@ -328,60 +382,114 @@ pub fn read_run(
         );
     }
     hits.check_last(ending.last_entry.as_ref(), &log_display);
+    Evidence {
+        hits,
+        ending,
+        cmd_platform,
+        errors,
+        error_line: key_line("errorMessage"),
+    }
+}
 
+/// A run's times, pid liveness and outcome.
+struct Ended {
+    created_at: Option<Millis>,
+    last_activity_at: Option<Millis>,
+    pid_alive: Option<bool>,
+    outcome: Outcome,
+    outcome_reason: String,
+}
+
+/// Decides how a run ended from its record, its log's ending and its pid.
+fn decide_ending(
+    rec: &JobRecord,
+    ending: &LogEnding,
+    created_at: Option<Millis>,
+    cited: &Cited,
+    env: &ReadEnv<'_>,
+) -> Ended {
     let last_activity_at = [ending.last_ts, rec.updated_at, rec.completed_at]
         .into_iter()
         .chain([rec.started_at, created_at])
         .flatten()
         .max();
     // Pids are only meaningful where the job ran: when the record's logFile is the log read.
-    let actual_log = log_shared
+    let actual_log = cited
+        .log
         .as_deref()
         .filter(|_| env.check_pids)
         .map(Path::new);
     let pid_alive = pid::alive(rec.pid, rec.log_file.as_deref(), actual_log);
     let (outcome, outcome_reason) = outcome::decide(
         rec,
-        &ending,
+        ending,
         last_activity_at,
         pid_alive,
         env.clock,
         env.redactor,
     );
+    Ended {
+        created_at,
+        last_activity_at,
+        pid_alive,
+        outcome,
+        outcome_reason,
+    }
+}
 
-    let paths = [record_shared.as_deref(), log_shared.as_deref()];
-    let plugin_version = plugin_version(&hits, paths, rec);
-    let cli_version = hits.versions.cli_version.clone().or_else(|| {
+/// Puts the summary of a read run together from what was read and decided.
+fn assemble(
+    id: String,
+    ctx: &DirContext,
+    env: &ReadEnv<'_>,
+    loaded: &Loaded,
+    cited: Cited,
+    evidence: Evidence<'_>,
+    ended: Ended,
+) -> ReadRun {
+    let rec = &loaded.rec;
+    let paths = [cited.record.as_deref(), cited.log.as_deref()];
+    let plugin_version = plugin_version(&evidence.hits, paths, rec);
+    let cli_version = evidence.hits.versions.cli_version.clone().or_else(|| {
         let sessions = env.codex_sessions?;
-        versions::cli_version_from_rollout(sessions, rec.thread_id.as_deref()?, created_at)
+        versions::cli_version_from_rollout(sessions, rec.thread_id.as_deref()?, ended.created_at)
     });
+    let log_display = cited.log_display();
     let cite = |(line, text): &(u64, String)| LineRef {
         file: log_display.clone(),
         line: Some(*line),
         text: cap(env.redactor, text, EVIDENCE_CHARS),
     };
-    let decisive = decisive_line(rec, &rec_file, error_line, &ending, &cite, env.redactor);
-    let error_lines = error_lines(decisive.as_ref(), rec, errors, &cite);
+    let ending = &evidence.ending;
+    let decisive = decisive_line(
+        rec,
+        &cited.rec_file,
+        evidence.error_line,
+        ending,
+        &cite,
+        env.redactor,
+    );
+    let error_lines = error_lines(decisive.as_ref(), rec, evidence.errors, &cite);
     let run = Run {
-        id: t.id,
+        id,
         workspace: run_workspace(ctx, rec),
         state_root: ctx.root_kind,
         kind: rec.kind.clone(),
         title: rec.title.clone(),
         status: rec.status.clone(),
         phase: rec.phase.clone(),
-        outcome,
-        outcome_reason,
-        created_at,
+        outcome: ended.outcome,
+        outcome_reason: ended.outcome_reason,
+        created_at: ended.created_at,
         started_at: rec.started_at,
         completed_at: rec.completed_at,
         updated_at: rec.updated_at,
-        last_activity_at,
+        last_activity_at: ended.last_activity_at,
         pid: rec.pid,
-        pid_alive,
+        pid_alive: ended.pid_alive,
         plugin_version,
         cli_version,
-        platform: run_platform(rec, ctx, &cmd_platform),
+        platform: run_platform(rec, ctx, &evidence.cmd_platform),
         thread_id: rec.thread_id.clone(),
         turn_id: rec.turn_id.clone(),
         session_id: rec.session_id.clone(),
@@ -395,21 +503,21 @@ pub fn read_run(
         decisive,
         error_lines,
         sources: Sources {
-            index: ctx.index_shared.clone().filter(|_| loaded.had_index),
-            record: record_shared,
-            log: log_shared,
+            index: cited.index,
+            record: cited.record,
+            log: cited.log,
         },
         findings: Vec::new(),
     };
-    Some(ReadRun {
+    ReadRun {
         run,
-        hits: hits.hits,
+        hits: evidence.hits.hits,
         extra: ExtraFacts {
             workspace_split: ctx.workspace_split,
             write: rec.write,
             stop_review_gate: ctx.stop_review_gate,
         },
-    })
+    }
 }
 
 /// The line that best says what went wrong: the error message, else the last `Codex error:`,
