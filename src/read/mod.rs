@@ -46,6 +46,18 @@ pub struct ExtraFacts {
     pub stop_review_gate: Option<bool>,
 }
 
+impl ExtraFacts {
+    /// The facts of a run read from `rec` in the state directory `ctx`: where a new
+    /// structural rule fact that the summary does not keep is read.
+    fn of(ctx: &DirContext, rec: &JobRecord) -> ExtraFacts {
+        ExtraFacts {
+            workspace_split: ctx.workspace_split,
+            write: rec.write,
+            stop_review_gate: ctx.stop_review_gate,
+        }
+    }
+}
+
 /// Files and bytes read, counted across threads.
 #[derive(Debug, Default)]
 pub struct Counters {

@@ -88,11 +88,7 @@ pub(super) fn assemble(
     ReadRun {
         run,
         hits: evidence.hits.hits,
-        extra: ExtraFacts {
-            workspace_split: ctx.workspace_split,
-            write: rec.write,
-            stop_review_gate: ctx.stop_review_gate,
-        },
+        extra: ExtraFacts::of(ctx, rec),
     }
 }
 
