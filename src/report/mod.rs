@@ -202,6 +202,10 @@ fn learn_streamed(
     Ok(model::learned(&head(clusters.to_vec()), &r))
 }
 
+/// Hands each run of a streamed scan to the writer it is given, in the reports' order.
+type EachRun<'a> =
+    dyn FnMut(&mut dyn FnMut(&crate::run::Run) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
 /// Writes a streamed scan's report in `format`: `rest` holds all but the runs, which
 /// `each_run` hands over one at a time.
 fn write_streamed(
@@ -209,9 +213,7 @@ fn write_streamed(
     rest: &ScanResult,
     mut tally: human::Tally,
     rules: &RuleSet,
-    each_run: &mut dyn FnMut(
-        &mut dyn FnMut(&crate::run::Run) -> std::io::Result<()>,
-    ) -> std::io::Result<()>,
+    each_run: &mut EachRun<'_>,
     out: &Output,
 ) -> anyhow::Result<()> {
     match format {
