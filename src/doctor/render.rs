@@ -56,101 +56,76 @@ fn setup(o: &mut String, f: &Facts) {
     plugins_and_data(o, f);
 }
 
+/// One `label  value` line of the facts, the label padded to 14 columns.
+fn row(o: &mut String, label: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(o, "{label:<14} {value}");
+}
+
 /// The plugin installs, its data dirs, the Codex config keys, the pwsh alias and the hooks.
 fn plugins_and_data(o: &mut String, f: &Facts) {
     match (&f.active_plugin, f.plugins.is_empty()) {
-        (_, true) => {
-            let _ = writeln!(o, "{:<14} none in ~/.claude/plugins/cache", "plugin");
-        }
+        (_, true) => row(o, "plugin", "none in ~/.claude/plugins/cache"),
         (active, false) => {
-            let _ = writeln!(
-                o,
-                "{:<14} {} active ({})",
-                "plugin",
-                active.as_deref().unwrap_or("unknown"),
-                f.active_source.as_deref().unwrap_or("")
-            );
+            let active = active.as_deref().unwrap_or("unknown");
+            let source = f.active_source.as_deref().unwrap_or("");
+            row(o, "plugin", format_args!("{active} active ({source})"));
             for p in &f.plugins {
-                let _ = writeln!(
-                    o,
-                    "{:<14}   {} {}{}",
-                    "",
-                    p.version,
-                    p.path,
-                    if p.active { "  [active]" } else { "" }
-                );
+                let mark = if p.active { "  [active]" } else { "" };
+                row(o, "", format_args!("  {} {}{mark}", p.version, p.path));
             }
         }
     }
-    let _ = writeln!(
-        o,
-        "{:<14} {}",
-        "CLAUDE_PLUGIN_DATA",
-        f.claude_plugin_data.as_deref().unwrap_or("unset")
-    );
+    let plugin_data = f.claude_plugin_data.as_deref().unwrap_or("unset");
+    row(o, "CLAUDE_PLUGIN_DATA", plugin_data);
     if f.data_dirs.is_empty() {
-        let _ = writeln!(o, "{:<14} none found", "plugin data");
+        row(o, "plugin data", "none found");
     }
     for d in &f.data_dirs {
-        let _ = writeln!(
+        let found = if d.exists {
+            format!("{} workspaces, {} job records", d.workspaces, d.jobs)
+        } else {
+            "missing".into()
+        };
+        row(
             o,
-            "{:<14} {} [{}]: {}",
             "plugin data",
-            d.path,
-            d.origin,
-            if d.exists {
-                format!("{} workspaces, {} job records", d.workspaces, d.jobs)
-            } else {
-                "missing".into()
-            }
+            format_args!("{} [{}]: {found}", d.path, d.origin),
         );
     }
     match &f.codex_config {
-        None => {
-            let _ = writeln!(o, "{:<14} no ~/.codex/config.toml", "config");
-        }
+        None => row(o, "config", "no ~/.codex/config.toml"),
         Some(c) => {
-            let _ = writeln!(
+            let error = c.error.as_ref().map(|e| format!(": {e}"));
+            row(
                 o,
-                "{:<14} {}{}",
                 "config",
-                c.path,
-                c.error
-                    .as_ref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
+                format_args!("{}{}", c.path, error.unwrap_or_default()),
             );
             for (k, v) in &c.keys {
-                let _ = writeln!(o, "{:<14}   {k} = {v}", "");
+                row(o, "", format_args!("  {k} = {v}"));
             }
         }
     }
     if let Some(a) = &f.pwsh_alias {
-        let _ = writeln!(
+        let stub = if a.stub {
+            ", App Execution Alias stub"
+        } else {
+            ""
+        };
+        row(
             o,
-            "{:<14} {} ({} bytes{})",
             "pwsh alias",
-            a.path,
-            a.size,
-            if a.stub {
-                ", App Execution Alias stub"
-            } else {
-                ""
-            }
+            format_args!("{} ({} bytes{stub})", a.path, a.size),
         );
     }
-    let _ = writeln!(
-        o,
-        "{:<14} {}",
-        "triage hooks",
-        if f.hooks.missing.is_empty() {
-            format!("installed ({})", f.hooks.installed.join(", "))
-        } else if f.hooks.installed.is_empty() {
-            "not installed".into()
-        } else {
-            format!("missing for {}", f.hooks.missing.join(", "))
-        }
-    );
+    let hooks = if f.hooks.missing.is_empty() {
+        format!("installed ({})", f.hooks.installed.join(", "))
+    } else if f.hooks.installed.is_empty() {
+        "not installed".into()
+    } else {
+        format!("missing for {}", f.hooks.missing.join(", "))
+    };
+    row(o, "triage hooks", hooks);
 }
 
 /// Known-bad configurations found, with their hints.

@@ -19,6 +19,9 @@ use crate::warn::Warning;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+// The data types below deserialise documents of older or partial shape: a missing `Option`
+// field reads as `None` without `#[serde(default)]`; other fields say their default.
+
 /// A cited line as the store and the export keep it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineData {
@@ -26,7 +29,6 @@ pub struct LineData {
     #[serde(default)]
     pub file: String,
     /// 1-based line.
-    #[serde(default)]
     pub line: Option<u64>,
     /// Text, capped as in the scan.
     #[serde(default)]
@@ -50,10 +52,8 @@ pub struct WorkspaceData {
     #[serde(default)]
     pub slug: String,
     /// Hash.
-    #[serde(default)]
     pub hash: Option<String>,
     /// Root.
-    #[serde(default)]
     pub root: Option<String>,
 }
 
@@ -61,13 +61,10 @@ pub struct WorkspaceData {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceData {
     /// `state.json`.
-    #[serde(default)]
     pub index: Option<String>,
     /// Job JSON.
-    #[serde(default)]
     pub record: Option<String>,
     /// Job log.
-    #[serde(default)]
     pub log: Option<String>,
 }
 
@@ -82,76 +79,52 @@ pub struct RunData {
     #[serde(default)]
     pub workspace: WorkspaceData,
     /// Layout.
-    #[serde(default)]
     pub state_root: Option<String>,
     /// Kind.
-    #[serde(default)]
     pub kind: Option<String>,
     /// Title.
-    #[serde(default)]
     pub title: Option<String>,
     /// Plugin status.
-    #[serde(default)]
     pub status: Option<String>,
     /// Plugin phase.
-    #[serde(default)]
     pub phase: Option<String>,
     /// Triage outcome.
-    #[serde(default)]
     pub outcome: Option<String>,
     /// Why.
-    #[serde(default)]
     pub outcome_reason: Option<String>,
     /// Creation time.
-    #[serde(default)]
     pub created_at: Option<String>,
     /// Start.
-    #[serde(default)]
     pub started_at: Option<String>,
     /// End.
-    #[serde(default)]
     pub completed_at: Option<String>,
     /// Last index update (not in the export).
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Last activity.
-    #[serde(default)]
     pub last_activity_at: Option<String>,
     /// Plugin version.
-    #[serde(default)]
     pub plugin_version: Option<String>,
     /// CLI version.
-    #[serde(default)]
     pub cli_version: Option<String>,
     /// Platform.
-    #[serde(default)]
     pub platform: Option<String>,
     /// Thread id.
-    #[serde(default)]
     pub thread_id: Option<String>,
     /// Turn id (not in the export).
-    #[serde(default)]
     pub turn_id: Option<String>,
     /// Claude session id (not in the export).
-    #[serde(default)]
     pub session_id: Option<String>,
     /// Recorded pid.
-    #[serde(default)]
     pub pid: Option<i64>,
     /// Error message.
-    #[serde(default)]
     pub error_message: Option<String>,
     /// Summary.
-    #[serde(default)]
     pub summary: Option<String>,
     /// Model of a background task (not in the export).
-    #[serde(default)]
     pub model: Option<String>,
     /// Decisive line.
-    #[serde(default)]
     pub decisive: Option<LineData>,
     /// Last log entry (not in the export).
-    #[serde(default)]
     pub last_entry: Option<LineData>,
     /// Error lines, what unexplained runs are clustered by (not in the export).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -145,27 +145,16 @@ pub fn streamed(
         warnings: warnings.clone(),
         now,
     };
-    // Learned in the order the whole model would be read: totals and warnings, each run,
-    // then the clusters.
     let learned = match redactor {
         None => None,
-        Some(base) => {
-            let mut r = model::learned(&head(Vec::new()), base);
-            if let Some(spill) = &runs {
-                spill.for_each(&kept, &mut |run| {
-                    if !listed(&run) {
-                        return Ok(());
-                    }
-                    let one = ScanResult {
-                        runs: vec![run],
-                        ..head(Vec::new())
-                    };
-                    r = model::learned(&one, &r);
-                    Ok(())
-                })?;
-            }
-            Some(model::learned(&head(clusters.clone()), &r))
-        }
+        Some(base) => Some(learn_streamed(
+            base,
+            &head,
+            runs.as_ref(),
+            &kept,
+            &listed,
+            &clusters,
+        )?),
     };
     let (rest, tally) = match &learned {
         Some(r) => (
@@ -174,7 +163,7 @@ pub fn streamed(
         ),
         None => (head(clusters), tally),
     };
-    let each_run = |f: &mut dyn FnMut(&crate::run::Run) -> std::io::Result<()>| match &runs {
+    let mut each_run = |f: &mut dyn FnMut(&crate::run::Run) -> std::io::Result<()>| match &runs {
         Some(spill) => spill.for_each(&kept, &mut |run| match &learned {
             _ if !listed(&run) => Ok(()),
             Some(r) => f(&redact_run(&run, r)),
@@ -182,24 +171,65 @@ pub fn streamed(
         }),
         None => Ok(()),
     };
+    write_streamed(format, &rest, tally, rules, &mut each_run, out)
+}
+
+/// The redactor that has learned every user name of a streamed scan, in the order the whole
+/// model would be read: totals and warnings, each run kept, then the clusters.
+fn learn_streamed(
+    base: &Redactor,
+    head: &dyn Fn(Vec<crate::cluster::Cluster>) -> ScanResult,
+    runs: Option<&crate::scan::Spill>,
+    kept: &dyn Fn(&str) -> bool,
+    listed: &dyn Fn(&crate::run::Run) -> bool,
+    clusters: &[crate::cluster::Cluster],
+) -> std::io::Result<Redactor> {
+    use crate::redact::model;
+    let mut r = model::learned(&head(Vec::new()), base);
+    if let Some(spill) = runs {
+        spill.for_each(kept, &mut |run| {
+            if !listed(&run) {
+                return Ok(());
+            }
+            let one = ScanResult {
+                runs: vec![run],
+                ..head(Vec::new())
+            };
+            r = model::learned(&one, &r);
+            Ok(())
+        })?;
+    }
+    Ok(model::learned(&head(clusters.to_vec()), &r))
+}
+
+/// Hands each run of a streamed scan to the writer it is given, in the reports' order.
+type EachRun<'a> =
+    dyn FnMut(&mut dyn FnMut(&crate::run::Run) -> std::io::Result<()>) -> std::io::Result<()> + 'a;
+
+/// Writes a streamed scan's report in `format`: `rest` holds all but the runs, which
+/// `each_run` hands over one at a time.
+fn write_streamed(
+    format: Format<'_>,
+    rest: &ScanResult,
+    mut tally: human::Tally,
+    rules: &RuleSet,
+    each_run: &mut EachRun<'_>,
+    out: &Output,
+) -> anyhow::Result<()> {
     match format {
-        Format::Human(style) => {
-            let mut tally = tally;
-            out.text(&human::render_view(
-                &mut human::View {
-                    scanned: &rest.scanned,
-                    clusters: &rest.clusters,
-                    warnings: &rest.warnings,
-                    tally: &mut tally,
-                    now,
-                },
-                &style,
-            ))
-        }
+        Format::Human(style) => out.text(&human::render_view(
+            &mut human::View {
+                scanned: &rest.scanned,
+                clusters: &rest.clusters,
+                warnings: &rest.warnings,
+                tally: &mut tally,
+                now: rest.now,
+            },
+            &style,
+        )),
         Format::Json => {
-            let doc = json::document(&rest, rules, timefmt::now_millis());
-            let mut each_run = each_run;
-            out.stream(|w| json::write_streamed(w, &doc, &mut each_run))
+            let doc = json::document(rest, rules, timefmt::now_millis());
+            out.stream(|w| json::write_streamed(w, &doc, each_run))
         }
         Format::Ndjson => {
             let r = ndjson::Rest {
@@ -207,10 +237,7 @@ pub fn streamed(
                 clusters: &rest.clusters,
                 warnings: &rest.warnings,
             };
-            let mut each_run = each_run;
-            out.stream(|w| {
-                ndjson::write_streamed(w, &r, rules, timefmt::now_millis(), &mut each_run)
-            })
+            out.stream(|w| ndjson::write_streamed(w, &r, rules, timefmt::now_millis(), each_run))
         }
         Format::Markdown { .. } => Err(anyhow::anyhow!(
             "internal: the Markdown report is not rendered from a streamed scan"

@@ -502,9 +502,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn verifies_only_candidates_in_scope() {
-        let m = Matcher::new(&[
+    /// A command-scope pattern and a case-insensitive error/output one.
+    fn command_and_policy() -> [PatternSource; 2] {
+        [
             PatternSource {
                 regex: r"^Command failed: .* \(exit -1\)$".into(),
                 case_insensitive: false,
@@ -515,13 +515,18 @@ mod tests {
                 case_insensitive: true,
                 scope_mask: SCOPE_ERROR | SCOPE_OUTPUT,
             },
-            PatternSource {
-                regex: r"\d\d".into(),
-                case_insensitive: false,
-                scope_mask: SCOPE_LOG,
-            },
-        ])
-        .unwrap();
+        ]
+    }
+
+    #[test]
+    fn verifies_only_candidates_in_scope() {
+        let mut patterns = command_and_policy().to_vec();
+        patterns.push(PatternSource {
+            regex: r"\d\d".into(),
+            case_insensitive: false,
+            scope_mask: SCOPE_LOG,
+        });
+        let m = Matcher::new(&patterns).unwrap();
         assert!(m.has_unfiltered());
         let mut seen = Vec::new();
         let mut got = Vec::new();
@@ -551,19 +556,7 @@ mod tests {
 
     #[test]
     fn the_prefilter_becomes_a_dfa_with_the_same_matches() {
-        let m = Matcher::new(&[
-            PatternSource {
-                regex: r"^Command failed: .* \(exit -1\)$".into(),
-                case_insensitive: false,
-                scope_mask: SCOPE_COMMAND,
-            },
-            PatternSource {
-                regex: "blocked by policy".into(),
-                case_insensitive: true,
-                scope_mask: SCOPE_ERROR | SCOPE_OUTPUT,
-            },
-        ])
-        .unwrap();
+        let m = Matcher::new(&command_and_policy()).unwrap();
         let hay =
             b"ok\nCommand failed: x (exit -1)\nrejected: BLOCKED BY POLICY\nCOMMAND FAILED: y\n";
         let seen = |m: &Matcher| {

@@ -112,6 +112,18 @@ pub struct Counts {
     pub gone: u64,
 }
 
+impl Counts {
+    /// Counts one upserted run.
+    fn tally(&mut self, change: Change) {
+        self.runs += 1;
+        match change {
+            Change::New => self.new += 1,
+            Change::Changed => self.changed += 1,
+            Change::Same => {}
+        }
+    }
+}
+
 /// An imported run: its data, first seen, last seen, gone at.
 pub type Imported = (Captured, Millis, Millis, Option<Millis>);
 
@@ -163,31 +175,20 @@ impl Store {
         roots: &[String],
         started: std::time::Instant,
     ) -> anyhow::Result<Counts> {
-        let path = self.path.clone();
-        let e = sql_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        let mut counts = Counts::default();
-        let mut seen = HashSet::new();
-        let mut dirs = HashSet::new();
-        for c in runs {
-            let st = upsert(&tx, c, now, now, None, "local").map_err(&e)?;
-            counts.runs += 1;
-            match st {
-                Change::New => counts.new += 1,
-                Change::Changed => counts.changed += 1,
-                Change::Same => {}
+        self.write_transaction(|tx| {
+            let mut counts = Counts::default();
+            let mut seen = HashSet::new();
+            let mut dirs = HashSet::new();
+            for c in runs {
+                counts.tally(upsert(tx, c, now, now, None, "local")?);
+                let dir = c.data.state_dir();
+                seen.insert(identity(&dir, &c.data));
+                dirs.insert(dir);
             }
-            let dir = c.data.state_dir();
-            seen.insert(identity(&dir, &c.data));
-            dirs.insert(dir);
-        }
-        counts.gone = mark_gone(&tx, &seen, &dirs, now).map_err(&e)?;
-        record_capture(&tx, now, "capture", roots, counts, started).map_err(&e)?;
-        tx.commit().map_err(&e)?;
-        Ok(counts)
+            counts.gone = mark_gone(tx, &seen, &dirs, now)?;
+            record_capture(tx, now, "capture", roots, counts, started)?;
+            Ok(counts)
+        })
     }
 
     /// Merges runs from an export document (deduplicated by identity).
@@ -198,25 +199,29 @@ impl Store {
         files: &[String],
         started: std::time::Instant,
     ) -> anyhow::Result<Counts> {
-        let path = self.path.clone();
-        let e = sql_err(&path);
+        self.write_transaction(|tx| {
+            let mut counts = Counts::default();
+            for (c, first, last, gone) in runs {
+                counts.tally(upsert(tx, c, *first, *last, Some(*gone), "import")?);
+            }
+            record_capture(tx, now, "import", files, counts, started)?;
+            Ok(counts)
+        })
+    }
+
+    /// Runs `write` in one immediate transaction and commits it; errors name the store.
+    fn write_transaction<T>(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> anyhow::Result<T> {
+        let e = sql_err(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&e)?;
-        let mut counts = Counts::default();
-        for (c, first, last, gone) in runs {
-            let st = upsert(&tx, c, *first, *last, Some(*gone), "import").map_err(&e)?;
-            counts.runs += 1;
-            match st {
-                Change::New => counts.new += 1,
-                Change::Changed => counts.changed += 1,
-                Change::Same => {}
-            }
-        }
-        record_capture(&tx, now, "import", files, counts, started).map_err(&e)?;
+        let out = write(&tx).map_err(&e)?;
         tx.commit().map_err(&e)?;
-        Ok(counts)
+        Ok(out)
     }
 
     /// The most recent capture or import.
@@ -253,21 +258,14 @@ impl Store {
     /// Deletes runs last seen before `cutoff` (with their findings and transitions) and
     /// captures older than it; gives the space back. Returns the runs deleted.
     pub fn prune(&mut self, cutoff: Millis) -> anyhow::Result<u64> {
-        let path = self.path.clone();
-        let e = sql_err(&path);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&e)?;
-        let n = tx
-            .execute("DELETE FROM runs WHERE last_seen < ?1", params![cutoff])
-            .map_err(&e)?;
-        tx.execute("DELETE FROM captures WHERE at < ?1", params![cutoff])
-            .map_err(&e)?;
-        tx.commit().map_err(&e)?;
+        let n = self.write_transaction(|tx| {
+            let n = tx.execute("DELETE FROM runs WHERE last_seen < ?1", params![cutoff])?;
+            tx.execute("DELETE FROM captures WHERE at < ?1", params![cutoff])?;
+            Ok(n)
+        })?;
         self.conn
             .execute_batch("PRAGMA incremental_vacuum")
-            .map_err(&e)?;
+            .map_err(sql_err(&self.path))?;
         Ok(n as u64)
     }
 }

@@ -157,16 +157,7 @@ fn stored_state(tx: &Transaction<'_>, ident: &str) -> rusqlite::Result<Option<St
     tx.prepare_cached(
         "SELECT id, content_hash, status, outcome, gone_at, last_seen FROM runs WHERE identity = ?1",
     )?
-    .query_row(params![ident], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })
+    .query_row(params![ident], |r| StoredState::try_from(r))
     .optional()
 }
 
@@ -293,17 +284,7 @@ pub(super) fn mark_gone(
             "SELECT id, identity, state_dir, source_index, source_record, source_log, outcome
              FROM runs WHERE gone_at IS NULL AND origin = 'local'",
         )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })?;
+        let rows = st.query_map([], |r| GoneCandidate::try_from(r))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let exists = |p: &Option<String>| p.as_deref().is_some_and(|p| Path::new(p).exists());

@@ -1,7 +1,8 @@
 //! Reading one job: its index entry and job file merged ([`record`]), its record fields and
 //! log checked in one pass ([`classify::pass`]), then the facts a report needs: outcome
-//! ([`outcome`]), platform ([`platform`]), versions ([`versions`]), pid ([`pid`]). The result
-//! is a [`ReadRun`]: a [`Run`] summary plus the raw hits classification turns into findings.
+//! ([`outcome`]), platform ([`platform`]), versions ([`crate::versions`]), pid ([`pid`]). The
+//! result is a [`ReadRun`]: a [`Run`] summary (put together in `summary`) plus the raw hits
+//! classification turns into findings.
 
 use crate::classify::pass::{self, HitCollector, RawHits};
 use crate::discover::{JobFiles, StateDir};
@@ -10,19 +11,18 @@ use crate::outcome::{self, Clock, LogEnding};
 use crate::pid;
 use crate::platform::{self, CommandPlatform};
 use crate::record::{self, JobRecord};
-use crate::redact::model::cap;
 use crate::rules::RuleSet;
-use crate::run::{
-    EVIDENCE_CHARS, ErrorLine, ErrorSource, LineRef, Run, SharedPath, Sources, Workspace,
-};
+use crate::run::{Run, SharedPath, Workspace};
 use crate::timefmt::Millis;
-use crate::versions;
-use crate::vocab::{Platform, SCOPE_ERROR, SCOPE_OUTPUT, StateRoot};
+use crate::vocab::{Outcome, Platform, SCOPE_ERROR, SCOPE_OUTPUT, StateRoot};
 use crate::warn::{Warning, Warnings};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+mod summary;
+use summary::assemble;
 
 /// A run that has been read but not yet classified.
 #[derive(Debug)]
@@ -44,6 +44,18 @@ pub struct ExtraFacts {
     pub write: Option<bool>,
     /// The index's `config.stopReviewGate`.
     pub stop_review_gate: Option<bool>,
+}
+
+impl ExtraFacts {
+    /// The facts of a run read from `rec` in the state directory `ctx`: where a new
+    /// structural rule fact that the summary does not keep is read.
+    fn of(ctx: &DirContext, rec: &JobRecord) -> ExtraFacts {
+        ExtraFacts {
+            workspace_split: ctx.workspace_split,
+            write: rec.write,
+            stop_review_gate: ctx.stop_review_gate,
+        }
+    }
 }
 
 /// Files and bytes read, counted across threads.
@@ -282,26 +294,82 @@ pub fn read_run(
     counters: &Counters,
 ) -> Option<ReadRun> {
     let loaded = load_record(&mut t, w, counters);
-    let rec = &loaded.rec;
     if t.log.is_none() {
-        t.log = log_file_in_roots(rec.log_file.as_deref(), env.scan_roots).map(Input::File);
+        t.log = log_file_in_roots(loaded.rec.log_file.as_deref(), env.scan_roots).map(Input::File);
     }
-    let created_at = rec.created_at.or_else(|| record::time_from_id(&t.id));
+    let created_at = loaded
+        .rec
+        .created_at
+        .or_else(|| record::time_from_id(&t.id));
     if let (Some(since), Some(created)) = (env.since, created_at)
         && created < since
     {
         return None;
     }
-    let shared = |i: &Option<Input>| -> Option<SharedPath> {
-        i.as_ref().map(|i| i.path().display().to_string().into())
-    };
-    let record_shared = shared(&t.record);
-    let log_shared = shared(&t.log);
-    let rec_file: SharedPath = record_shared
-        .clone()
-        .filter(|_| loaded.from_file)
-        .or(ctx.index_shared.clone().filter(|_| loaded.had_index))
-        .unwrap_or_default();
+    let cited = Cited::new(&t, ctx, &loaded);
+    let evidence = read_evidence(t.log.take(), &loaded, &cited, env, w, counters);
+    let ended = decide_ending(&loaded.rec, &evidence.ending, created_at, &cited, env);
+    Some(assemble(t.id, ctx, env, &loaded, cited, evidence, ended))
+}
+
+/// How a run's files are cited in its summary and findings.
+struct Cited {
+    /// The job file.
+    record: Option<SharedPath>,
+    /// The job log.
+    log: Option<SharedPath>,
+    /// The index, when the record came (partly) from it.
+    index: Option<SharedPath>,
+    /// The file record fields are cited in: the job file, else the index.
+    rec_file: SharedPath,
+}
+
+impl Cited {
+    fn new(t: &JobTask, ctx: &DirContext, loaded: &Loaded) -> Cited {
+        let shared = |i: &Option<Input>| -> Option<SharedPath> {
+            i.as_ref().map(|i| i.path().display().to_string().into())
+        };
+        let record = shared(&t.record);
+        let index = ctx.index_shared.clone().filter(|_| loaded.had_index);
+        let rec_file = record
+            .clone()
+            .filter(|_| loaded.from_file)
+            .or(index.clone())
+            .unwrap_or_default();
+        Cited {
+            record,
+            log: shared(&t.log),
+            index,
+            rec_file,
+        }
+    }
+
+    /// The log as cited, empty when the run has none.
+    fn log_display(&self) -> SharedPath {
+        self.log.clone().unwrap_or_default()
+    }
+}
+
+/// What the one pass over a run's record fields and log found.
+struct Evidence<'a> {
+    hits: HitCollector<'a>,
+    ending: LogEnding,
+    cmd_platform: CommandPlatform,
+    errors: pass::ErrorLines,
+    /// The job file's line of `errorMessage`.
+    error_line: Option<u64>,
+}
+
+/// Checks the record's fields, then reads the log through the pass and the ending, platform
+/// and error-line sinks.
+fn read_evidence<'a>(
+    log: Option<Input>,
+    loaded: &Loaded,
+    cited: &Cited,
+    env: &ReadEnv<'a>,
+    w: &mut Vec<Warning>,
+    counters: &Counters,
+) -> Evidence<'a> {
     let key_line = |k: &str| {
         if loaded.from_file {
             record::line_of_key(&loaded.raw, k)
@@ -309,15 +377,13 @@ pub fn read_run(
             None
         }
     };
-
     let mut hits = HitCollector::new(env.rules, env.redactor);
-    check_record_fields(rec, &rec_file, &key_line, &mut hits);
-    let error_line = key_line("errorMessage");
-    let log_display = log_shared.clone().unwrap_or_default();
+    check_record_fields(&loaded.rec, &cited.rec_file, &key_line, &mut hits);
+    let log_display = cited.log_display();
     let mut ending = LogEnding::default();
     let mut cmd_platform = CommandPlatform::default();
     let mut errors = pass::ErrorLines::default();
-    if let Some(input) = t.log.take() {
+    if let Some(input) = log {
         read_log(
             input,
             &log_display,
@@ -328,151 +394,59 @@ pub fn read_run(
         );
     }
     hits.check_last(ending.last_entry.as_ref(), &log_display);
+    Evidence {
+        hits,
+        ending,
+        cmd_platform,
+        errors,
+        error_line: key_line("errorMessage"),
+    }
+}
 
+/// A run's times, pid liveness and outcome.
+struct Ended {
+    created_at: Option<Millis>,
+    last_activity_at: Option<Millis>,
+    pid_alive: Option<bool>,
+    outcome: Outcome,
+    outcome_reason: String,
+}
+
+/// Decides how a run ended from its record, its log's ending and its pid.
+fn decide_ending(
+    rec: &JobRecord,
+    ending: &LogEnding,
+    created_at: Option<Millis>,
+    cited: &Cited,
+    env: &ReadEnv<'_>,
+) -> Ended {
     let last_activity_at = [ending.last_ts, rec.updated_at, rec.completed_at]
         .into_iter()
         .chain([rec.started_at, created_at])
         .flatten()
         .max();
     // Pids are only meaningful where the job ran: when the record's logFile is the log read.
-    let actual_log = log_shared
+    let actual_log = cited
+        .log
         .as_deref()
         .filter(|_| env.check_pids)
         .map(Path::new);
     let pid_alive = pid::alive(rec.pid, rec.log_file.as_deref(), actual_log);
     let (outcome, outcome_reason) = outcome::decide(
         rec,
-        &ending,
+        ending,
         last_activity_at,
         pid_alive,
         env.clock,
         env.redactor,
     );
-
-    let paths = [record_shared.as_deref(), log_shared.as_deref()];
-    let plugin_version = plugin_version(&hits, paths, rec);
-    let cli_version = hits.versions.cli_version.clone().or_else(|| {
-        let sessions = env.codex_sessions?;
-        versions::cli_version_from_rollout(sessions, rec.thread_id.as_deref()?, created_at)
-    });
-    let cite = |(line, text): &(u64, String)| LineRef {
-        file: log_display.clone(),
-        line: Some(*line),
-        text: cap(env.redactor, text, EVIDENCE_CHARS),
-    };
-    let decisive = decisive_line(rec, &rec_file, error_line, &ending, &cite, env.redactor);
-    let error_lines = error_lines(decisive.as_ref(), rec, errors, &cite);
-    let run = Run {
-        id: t.id,
-        workspace: run_workspace(ctx, rec),
-        state_root: ctx.root_kind,
-        kind: rec.kind.clone(),
-        title: rec.title.clone(),
-        status: rec.status.clone(),
-        phase: rec.phase.clone(),
+    Ended {
+        created_at,
+        last_activity_at,
+        pid_alive,
         outcome,
         outcome_reason,
-        created_at,
-        started_at: rec.started_at,
-        completed_at: rec.completed_at,
-        updated_at: rec.updated_at,
-        last_activity_at,
-        pid: rec.pid,
-        pid_alive,
-        plugin_version,
-        cli_version,
-        platform: run_platform(rec, ctx, &cmd_platform),
-        thread_id: rec.thread_id.clone(),
-        turn_id: rec.turn_id.clone(),
-        session_id: rec.session_id.clone(),
-        summary: rec.summary.as_deref().map(|s| cap(env.redactor, s, 200)),
-        error_message: rec
-            .error_message
-            .as_deref()
-            .map(|e| cap(env.redactor, e, 500)),
-        model: rec.request_model.clone(),
-        last_entry: ending.last_entry.as_ref().map(cite),
-        decisive,
-        error_lines,
-        sources: Sources {
-            index: ctx.index_shared.clone().filter(|_| loaded.had_index),
-            record: record_shared,
-            log: log_shared,
-        },
-        findings: Vec::new(),
-    };
-    Some(ReadRun {
-        run,
-        hits: hits.hits,
-        extra: ExtraFacts {
-            workspace_split: ctx.workspace_split,
-            write: rec.write,
-            stop_review_gate: ctx.stop_review_gate,
-        },
-    })
-}
-
-/// The line that best says what went wrong: the error message, else the last `Codex error:`,
-/// else the last message or entry of the log.
-fn decisive_line(
-    rec: &JobRecord,
-    rec_file: &SharedPath,
-    error_line: Option<u64>,
-    ending: &LogEnding,
-    cite: &dyn Fn(&(u64, String)) -> LineRef,
-    redactor: Option<&crate::redact::Redactor>,
-) -> Option<LineRef> {
-    match &rec.error_message {
-        Some(e) => Some(LineRef {
-            file: rec_file.clone(),
-            line: error_line,
-            text: cap(redactor, e.lines().next().unwrap_or(""), EVIDENCE_CHARS),
-        }),
-        None => ending
-            .last_error
-            .as_ref()
-            .or(ending.last_message.as_ref())
-            .or(ending.last_entry.as_ref())
-            .map(cite),
     }
-}
-
-/// The run's error lines: the record's message (as the decisive line cites it), then the
-/// log's, without final-output statements that only repeat an error line.
-fn error_lines(
-    decisive: Option<&LineRef>,
-    rec: &JobRecord,
-    errors: pass::ErrorLines,
-    cite: &dyn Fn(&(u64, String)) -> LineRef,
-) -> Vec<ErrorLine> {
-    let mut out = Vec::new();
-    if rec.error_message.is_some()
-        && let Some(d) = decisive
-    {
-        out.push(ErrorLine {
-            source: ErrorSource::Record,
-            line: d.clone(),
-        });
-    }
-    let repeats = |text: &str, lines: &[(ErrorSource, u64, String)]| {
-        lines
-            .iter()
-            .any(|(s, _, t)| *s != ErrorSource::FinalOutput && t.contains(text))
-            || rec
-                .error_message
-                .as_deref()
-                .is_some_and(|e| e.contains(text))
-    };
-    for (source, number, text) in &errors.lines {
-        if *source == ErrorSource::FinalOutput && repeats(text, &errors.lines) {
-            continue;
-        }
-        out.push(ErrorLine {
-            source: *source,
-            line: cite(&(*number, text.clone())),
-        });
-    }
-    out
 }
 
 /// Record fields, each in its scope: error fields `error`, output fields `output`.
@@ -560,52 +534,6 @@ fn read_log(
             w.push(Warning::new(&path, format!("read error: {e}")));
         }
     }
-}
-
-/// The directory's workspace with the recorded root. Without a `<slug>-<hash>` folder
-/// (per-run layout, copied files) it is named after its recorded root, as the plugin's slug
-/// would be.
-fn run_workspace(ctx: &DirContext, rec: &JobRecord) -> Workspace {
-    let mut workspace = ctx.workspace.clone();
-    workspace.root = rec.workspace_root.clone();
-    if workspace.hash.is_none()
-        && let Some(base) = rec
-            .workspace_root
-            .as_deref()
-            .and_then(|r| r.trim_end_matches(['/', '\\']).rsplit(['/', '\\']).next())
-            .filter(|b| !b.is_empty())
-    {
-        workspace.slug = base.to_string();
-    }
-    workspace
-}
-
-/// Recorded paths first, then the broker endpoint, then the shells of the log.
-fn run_platform(rec: &JobRecord, ctx: &DirContext, cmd: &CommandPlatform) -> Option<Platform> {
-    [
-        rec.workspace_root.as_deref(),
-        rec.log_file.as_deref(),
-        rec.request_cwd.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(platform::platform_of_path)
-    .or(ctx.broker_platform)
-    .or(cmd.get())
-}
-
-/// From the text, else from the paths of the files read (log first), else `logFile`.
-fn plugin_version(
-    hits: &HitCollector<'_>,
-    [record, log]: [Option<&str>; 2],
-    rec: &JobRecord,
-) -> Option<String> {
-    hits.versions.plugin_version.clone().or_else(|| {
-        [log, record, rec.log_file.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(|p| versions::plugin_version_in(p.as_bytes()))
-    })
 }
 
 /// Strings of `result.result` (adversarial findings), depth-limited.
