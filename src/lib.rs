@@ -26,7 +26,7 @@
 //!   [`scan::stream`]: each run is spilled (serialised to an unlinked temporary file outside
 //!   the scanned trees, [`scan::Spill`]), counted into the human report's bounded
 //!   [`scan::Tally`] and into the cluster accumulator, then dropped; the reports are written
-//!   from the spill in order ([`report`]'s `streamed`), redacted run by run on the model.
+//!   from the spill in order (`report::streamed`), redacted run by run on the model.
 //!   [`scan::scan`] keeps the list for the commands that need it (explain, bundle, Markdown).
 //! - **Rules are data.** `rules/<family>/<id>.toml`, embedded in the binary, each with its own
 //!   tests; the engine ([`rules`]) reads no records: its self-tests run through a

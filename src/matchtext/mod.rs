@@ -5,8 +5,8 @@
 //! 1. [`normalise`]: every line is cleaned (quotes, bullets, prompts, TUI glyphs, markdown,
 //!    escapes) and neighbouring lines of one block are also tried joined, so hard-wrapped
 //!    messages match; [`variants`] tries each line's other contraction/spelling forms;
-//!    [`crate::matchtext_support`] gives each line a role (output, prose, mention, another
-//!    tool's output); [`negation`] drops strings a prose sentence negates.
+//!    `crate::matchtext_support` gives each line a role (output, prose, mention, another
+//!    tool's output); `negation` drops strings a prose sentence negates.
 //! 2. Rules: the one-pass matcher runs in the free-text scope; a rule matches when its
 //!    free-text condition holds. A rule that `yields_to` another loses the lines the other
 //!    matched (the envelope `stream disconnected before completion: <payload>` yields to the

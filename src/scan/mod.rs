@@ -3,128 +3,25 @@
 //! the "Source layout" section of the README.
 
 mod spill;
+mod split;
+mod types;
 
 pub use crate::report::human::Tally;
 pub use spill::Spill;
+pub use types::{RunsRead, ScanOptions, ScanResult, Scanned, Streamed};
 
 use crate::classify;
-use crate::cluster::{self, Cluster, Order};
-use crate::discover::{self, StateDir};
-use crate::outcome::Clock;
-use crate::read::{self, Counters, ReadEnv};
+use crate::cluster::{self, Order};
+use crate::discover;
+use crate::read::{self, Counters};
 use crate::rules::RuleSet;
 use crate::run::Run;
-use crate::timefmt::Millis;
-use crate::versions;
-use crate::vocab::{Outcome, Severity, StateRoot};
+use crate::vocab::{Outcome, Severity};
 use crate::warn::{Warning, Warnings};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
-
-/// What to scan and how.
-#[derive(Debug, Clone)]
-pub struct ScanOptions {
-    /// Paths given by the user; empty = default roots.
-    pub paths: Vec<PathBuf>,
-    /// An active run idle this long is stalled.
-    pub stall_after: Millis,
-    /// The reference time ("now").
-    pub now: Millis,
-    /// Only runs created at or after this time.
-    pub since: Option<Millis>,
-    /// Worker threads (None = one per core).
-    pub threads: Option<usize>,
-    /// Draw a progress bar (only honoured on a terminal).
-    pub progress: bool,
-    /// Check recorded pids on this machine (only for records written here).
-    pub check_pids: bool,
-    /// `~/.codex/sessions`, for CLI versions from rollout files.
-    pub codex_sessions: Option<PathBuf>,
-    /// When the output will be redacted: evidence is redacted before it is capped.
-    pub redactor: Option<crate::redact::Redactor>,
-}
-
-impl ScanOptions {
-    /// Options with the defaults of the command line.
-    pub fn new(paths: Vec<PathBuf>, now: Millis) -> ScanOptions {
-        ScanOptions {
-            paths,
-            stall_after: 30 * 60_000,
-            now,
-            since: None,
-            threads: None,
-            progress: false,
-            check_pids: true,
-            codex_sessions: versions::default_sessions_dir(),
-            redactor: None,
-        }
-    }
-}
-
-/// Totals of what was read.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Scanned {
-    /// Roots scanned.
-    pub roots: Vec<String>,
-    /// Jobs (runs) reported.
-    pub jobs: u64,
-    /// Files read.
-    pub files: u64,
-    /// Bytes read.
-    pub bytes: u64,
-    /// Distinct workspaces.
-    pub workspaces: u64,
-    /// Runs read but left out because they were created before `--since`.
-    pub left_out_by_since: u64,
-}
-
-/// Everything a scan produced.
-#[derive(Debug)]
-pub struct ScanResult {
-    /// Totals.
-    pub scanned: Scanned,
-    /// Runs, sorted by creation time then id.
-    pub runs: Vec<Run>,
-    /// Clusters, largest and most severe first.
-    pub clusters: Vec<Cluster>,
-    /// Problems met.
-    pub warnings: Vec<Warning>,
-    /// The reference time used.
-    pub now: Millis,
-}
-
-impl ScanOptions {
-    /// The reading environment these options give.
-    pub(crate) fn env<'a>(&'a self, rules: &'a RuleSet) -> ReadEnv<'a> {
-        ReadEnv {
-            rules,
-            clock: Clock {
-                now: self.now,
-                stall_after: self.stall_after,
-            },
-            since: self.since,
-            check_pids: self.check_pids,
-            codex_sessions: self.codex_sessions.as_deref(),
-            redactor: self.redactor.as_ref(),
-            scan_roots: &self.paths,
-        }
-    }
-}
-
-/// The runs of a scan, read and classified but not clustered: all `triage capture` stores
-/// (it clusters nothing, so a hook does not pay for it).
-#[derive(Debug)]
-pub struct RunsRead {
-    /// Totals.
-    pub scanned: Scanned,
-    /// Runs, sorted by creation time then id.
-    pub runs: Vec<Run>,
-    /// Problems met.
-    pub warnings: Vec<Warning>,
-}
 
 /// Runs the whole pipeline, keeping every run (for the consumers that need the list:
 /// export to Markdown, bundle, explain, doctor, rules draft). `scan` and `export --format
@@ -164,26 +61,6 @@ pub fn read_runs(opts: &ScanOptions, rules: &RuleSet) -> RunsRead {
         runs,
         warnings: totals.warnings,
     }
-}
-
-/// A scan whose runs left memory as they were finished: serialised to a [`Spill`] (when
-/// asked for), counted into a [`Tally`] (the human summary, bounded) and into the cluster
-/// accumulator (`cluster::Accumulator`). Memory does not grow with the number of runs, only with the clustered
-/// ones (a member record each) and the spill's index (an id and an offset each).
-#[derive(Debug)]
-pub struct Streamed {
-    /// Totals.
-    pub scanned: Scanned,
-    /// The runs, serialised, in the reports' order (`None` unless asked for).
-    pub runs: Option<Spill>,
-    /// Counts, the oldest run and the first runs needing attention.
-    pub tally: Tally,
-    /// Clusters, largest and most severe first.
-    pub clusters: Vec<Cluster>,
-    /// Problems met.
-    pub warnings: Vec<Warning>,
-    /// The reference time used.
-    pub now: Millis,
 }
 
 /// What the sink of [`stream`] keeps.
@@ -284,7 +161,7 @@ fn read_each(opts: &ScanOptions, rules: &RuleSet, each: &(dyn Fn(Run, Order) + S
     let counters = Counters::default();
     let env = opts.env(rules);
     // Known before any run is read, so each run is classified once.
-    let split = split_workspaces(&found.state_dirs);
+    let split = split::split_workspaces(&found.state_dirs);
 
     // One state directory at a time per worker: its jobs are listed, its index is read, its
     // jobs are read and classified, and handed on. Nothing of a directory waits in memory
@@ -359,46 +236,6 @@ fn progress_bar(wanted: bool, total: u64) -> Option<indicatif::ProgressBar> {
         bar.set_style(style);
     }
     Some(bar)
-}
-
-/// Workspace hashes with records under both a plugin-data root and a tmp-fallback root of
-/// the same machine: either the same data tree (both folders side by side) or different
-/// scan roots (the default roots, or several paths given). One given folder holding many
-/// unpacked trees is many machines, so its trees are not paired with each other. Decided
-/// from what discovery found (directories holding jobs), before any run is read.
-fn split_workspaces(dirs: &[StateDir]) -> HashSet<String> {
-    type Origins<'a> = Vec<(usize, &'a Path)>;
-    let mut by_hash: HashMap<String, (Origins, Origins)> = HashMap::new();
-    for d in dirs {
-        if !d.has_jobs() && d.index.is_none() {
-            continue;
-        }
-        let Some(hash) = read::dir_workspace(d).hash else {
-            continue;
-        };
-        // The data tree: the folder holding `state/` or `codex-companion/`.
-        let origin = (
-            d.scan_root,
-            d.path
-                .parent()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("")),
-        );
-        let e = by_hash.entry(hash).or_default();
-        match d.root_kind {
-            StateRoot::PluginData => e.0.push(origin),
-            StateRoot::TmpFallback => e.1.push(origin),
-            _ => {}
-        }
-    }
-    by_hash
-        .into_iter()
-        .filter(|(_, (data, tmp))| {
-            data.iter()
-                .any(|a| tmp.iter().any(|b| a.1 == b.1 || a.0 != b.0))
-        })
-        .map(|(h, _)| h)
-        .collect()
 }
 
 /// Whether a run needs a person's attention.
