@@ -94,6 +94,7 @@ fn install_twice_then_uninstall_keeps_everything_else() {
         SETTINGS,
         "backup first"
     );
+    let original_copy = t.path().join("settings.json.triage-original");
     let text = std::fs::read_to_string(&settings).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(key_order(&text), key_order(SETTINGS), "key order kept");
@@ -127,6 +128,13 @@ fn install_twice_then_uninstall_keeps_everything_else() {
     let (code, out, err) = hook(&db, "uninstall", &settings);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("removed triage hooks"), "{out}");
+    // The latest backup is the installed file; the original stays as it was before install.
+    assert_ne!(std::fs::read_to_string(&backup).unwrap(), SETTINGS);
+    assert_eq!(
+        std::fs::read_to_string(&original_copy).unwrap(),
+        SETTINGS,
+        "the first backup is never overwritten"
+    );
     let after = std::fs::read_to_string(&settings).unwrap();
     let back: Value = serde_json::from_str(&after).unwrap();
     assert_eq!(back, original, "uninstall restores the settings' meaning");

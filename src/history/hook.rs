@@ -305,7 +305,8 @@ pub fn uninstall(v: &mut Json) -> Vec<String> {
     changed
 }
 
-/// Writes the settings: a backup of the old file beside it first, then the new text through
+/// Writes the settings: a backup of the old file beside it first (`.triage-backup`, and the
+/// first such backup ever as `.triage-original`), then the new text through
 /// a temporary file renamed over the old one (a crash leaves the old or the new, never half).
 ///
 /// A settings file that is a symbolic link (dotfiles managers keep them so) is written
@@ -329,6 +330,14 @@ pub fn write_settings(path: &Path, v: &Json, old: Option<&str>) -> anyhow::Resul
             let b = PathBuf::from(format!("{}.triage-backup", named.display()));
             std::fs::write(&b, text)
                 .with_context(|| format!("cannot write the backup {}", b.display()))?;
+            // The backup above is the file before this write; the first one triage ever took
+            // (before it first touched the file) is kept apart and never overwritten, so an
+            // install followed by an uninstall still leaves the original to go back to.
+            let first = PathBuf::from(format!("{}.triage-original", named.display()));
+            if !first.exists() {
+                std::fs::write(&first, text)
+                    .with_context(|| format!("cannot write the backup {}", first.display()))?;
+            }
             Some(b)
         }
         None => None,
