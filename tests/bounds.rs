@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::triage;
+use common::{output_ok, triage};
 use std::path::Path;
 
 fn put(p: &Path, s: &str) {
@@ -12,17 +12,12 @@ fn put(p: &Path, s: &str) {
 }
 
 fn scan_json(root: &Path, extra: &[&str]) -> (serde_json::Value, String) {
-    let out = triage()
-        .arg("scan")
-        .arg(root)
-        .args(["--format", "json", "--no-progress"])
-        .args(extra)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = output_ok(
+        triage()
+            .arg("scan")
+            .arg(root)
+            .args(["--format", "json", "--no-progress"])
+            .args(extra),
     );
     (
         serde_json::from_slice(&out.stdout).expect("json"),

@@ -6,7 +6,7 @@
 //! them skip with a message when they are absent.
 
 mod common;
-use common::{corpus, root as repo};
+use common::{corpus, md_tables as tables, root as repo};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -288,37 +288,6 @@ fn cluster_option_exports_one_cluster_and_output_file_matches_stdout() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains(id));
-}
-
-/// The text of every table in a Markdown document: rows of cells.
-fn tables(md: &str) -> Vec<Vec<Vec<String>>> {
-    let mut out = Vec::new();
-    let mut table: Option<Vec<Vec<String>>> = None;
-    let mut cell: Option<String> = None;
-    for ev in Parser::new_ext(md, Options::ENABLE_TABLES) {
-        match ev {
-            Event::Start(Tag::Table(_)) => table = Some(Vec::new()),
-            Event::End(TagEnd::Table) => out.extend(table.take()),
-            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => {
-                if let Some(t) = table.as_mut() {
-                    t.push(Vec::new());
-                }
-            }
-            Event::Start(Tag::TableCell) => cell = Some(String::new()),
-            Event::End(TagEnd::TableCell) => {
-                if let (Some(t), Some(c)) = (table.as_mut(), cell.take()) {
-                    t.last_mut().unwrap().push(c);
-                }
-            }
-            Event::Text(s) | Event::Code(s) => {
-                if let Some(c) = cell.as_mut() {
-                    c.push_str(&s);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Every link destination with its text.

@@ -7,7 +7,7 @@
 //! with a message when it is absent.
 
 mod common;
-use common::{corpus, root as repo};
+use common::{corpus, root as repo, stdout_ok as run_ok};
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,17 +41,6 @@ fn triage(db: &Path) -> assert_cmd::Command {
         .arg("--db")
         .arg(db);
     c
-}
-
-fn run_ok(c: &mut assert_cmd::Command) -> String {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn capture(db: &Path, paths: &[&Path], now: &str) -> String {

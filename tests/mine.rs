@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{corpus, json, root, triage};
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use common::{corpus, json, md_tables as tables, root, stdout_ok, triage};
+use pulldown_cmark::{Event, Options, Parser};
 use serde_json::Value;
 
 /// The new-family tree: five failed runs (three workspaces, Linux, macOS and Windows paths,
@@ -207,37 +207,6 @@ fn template_cluster_export_validates_and_lists_the_variable_values() {
     }
 }
 
-/// The cells of every table of a rendered Markdown body.
-fn tables(md: &str) -> Vec<Vec<Vec<String>>> {
-    let mut out = Vec::new();
-    let mut table: Option<Vec<Vec<String>>> = None;
-    let mut cell: Option<String> = None;
-    for ev in Parser::new_ext(md, Options::ENABLE_TABLES) {
-        match ev {
-            Event::Start(Tag::Table(_)) => table = Some(Vec::new()),
-            Event::End(TagEnd::Table) => out.extend(table.take()),
-            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => {
-                if let Some(t) = table.as_mut() {
-                    t.push(Vec::new());
-                }
-            }
-            Event::Start(Tag::TableCell) => cell = Some(String::new()),
-            Event::End(TagEnd::TableCell) => {
-                if let (Some(t), Some(c)) = (table.as_mut(), cell.take()) {
-                    t.last_mut().expect("a row").push(c);
-                }
-            }
-            Event::Text(s) | Event::Code(s) => {
-                if let Some(c) = cell.as_mut() {
-                    c.push_str(&s);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 #[test]
 fn markdown_body_has_a_templates_section_that_renders_as_a_table() {
     let out = triage()
@@ -287,20 +256,14 @@ fn history_shows_the_template_its_variables_and_when() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("h.sqlite");
     let run = |args: &[&str]| -> String {
-        let out = triage()
-            .env("CODEX_HOME", "/nonexistent-codex-home")
-            .env_remove("TRIAGE_DB")
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .expect("runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8")
+        stdout_ok(
+            triage()
+                .env("CODEX_HOME", "/nonexistent-codex-home")
+                .env_remove("TRIAGE_DB")
+                .arg("--db")
+                .arg(&db)
+                .args(args),
+        )
     };
     run(&["capture", TREE, "--now", NOW]);
     let text = run(&["history"]);

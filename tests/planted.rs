@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{root, triage};
+use common::{output_ok, root, triage};
 use std::path::Path;
 
 /// The machine user the corpus was planted for (see the script).
@@ -357,10 +357,9 @@ fn no_planted_secret_survives_in_any_file_of_the_bundle() {
     assert_no_problems(&problems);
 }
 
-/// The record's error message is cut to 120 characters in the outcome reason: a token
-/// across the cut must be redacted whole before it, not its first characters after.
-#[test]
-fn the_outcome_reason_is_redacted_before_it_is_cut() {
+/// A tree with one failed job `id` whose error message is `pad` characters of `x`, a space
+/// and a GitHub token, then ` rest`: for the cuts that must not leave half a token.
+fn failed_job_with_token_after(pad: usize, id: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let jobs = dir
         .path()
@@ -368,16 +367,23 @@ fn the_outcome_reason_is_redacted_before_it_is_cut() {
         .join("ws-0123456789abcdef")
         .join("jobs");
     std::fs::create_dir_all(&jobs).expect("mkdir");
-    let id = "task-mwcap001-cut001";
     let token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5");
-    // The token starts 10 characters before the cut: a cut first would leave `ghp_aB3dE5`,
-    // which no detector recognises any more.
-    let error = format!("{} {token} rest", "x".repeat(109));
+    let error = format!("{} {token} rest", "x".repeat(pad));
     let rec = serde_json::json!({
         "id": id, "kind": "task", "status": "failed", "phase": "failed",
         "createdAt": "2026-11-21T14:10:00.000Z", "errorMessage": error,
     });
     std::fs::write(jobs.join(format!("{id}.json")), rec.to_string()).expect("write");
+    dir
+}
+
+/// The record's error message is cut to 120 characters in the outcome reason: a token
+/// across the cut must be redacted whole before it, not its first characters after.
+#[test]
+fn the_outcome_reason_is_redacted_before_it_is_cut() {
+    // The token starts 10 characters before the cut: a cut first would leave `ghp_aB3dE5`,
+    // which no detector recognises any more.
+    let dir = failed_job_with_token_after(109, "task-mwcap001-cut001");
     let p = dir.path().to_str().expect("UTF-8 temp path");
     let out = run_as(true, &["scan", p, "--redact", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -391,22 +397,8 @@ fn the_outcome_reason_is_redacted_before_it_is_cut() {
 /// reported). A token across the evidence cut must not leave its first characters there.
 #[test]
 fn a_cut_in_captured_evidence_leaves_no_half_token() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let jobs = dir
-        .path()
-        .join("state")
-        .join("ws-0123456789abcdef")
-        .join("jobs");
-    std::fs::create_dir_all(&jobs).expect("mkdir");
-    let id = "task-mwcap002-cut002";
-    let token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5");
     // The decisive line is the error message, cut at 240 characters: inside the token.
-    let error = format!("{} {token} rest", "x".repeat(229));
-    let rec = serde_json::json!({
-        "id": id, "kind": "task", "status": "failed", "phase": "failed",
-        "createdAt": "2026-11-21T14:10:00.000Z", "errorMessage": error,
-    });
-    std::fs::write(jobs.join(format!("{id}.json")), rec.to_string()).expect("write");
+    let dir = failed_job_with_token_after(229, "task-mwcap002-cut002");
     let p = dir.path().to_str().expect("UTF-8 temp path");
     // The store beside the scanned tree: capture refuses one inside it.
     let store = tempfile::tempdir().expect("tempdir");
@@ -531,15 +523,7 @@ fn escape_sequences_in_records_never_reach_the_terminal() {
     let store = tempfile::tempdir().expect("tempdir");
     let db = store.path().join("history.sqlite");
     let db = db.to_str().expect("UTF-8 temp path");
-    let out = triage()
-        .args(["--db", db, "capture", p, "--no-progress"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    output_ok(triage().args(["--db", db, "capture", p, "--no-progress"]));
     for redact in [false, true] {
         let mut args = vec!["--db", db, "history"];
         if redact {

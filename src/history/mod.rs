@@ -197,9 +197,8 @@ pub fn history(req: &ReportRequest<'_>, rules: &RuleSet) -> anyhow::Result<i32> 
         h.clusters = clusters;
         for s in &mut h.stored {
             s.state_dir = learned.redact(&s.state_dir).into_owned();
-            if let Some(id) = s.data.session_id.take() {
-                s.data.session_id = Some(learned.redact(&id).into_owned());
-            }
+            s.data.session_id =
+                (s.data.session_id.as_deref()).map(|id| learned.redact(id).into_owned());
         }
         shown = learned.redact(&shown).into_owned();
     }

@@ -2,6 +2,7 @@
 //! (title, count, fix, references, distinct-from), the runs that need attention with their
 //! decisive line, and a count of the healthy ones.
 
+use super::plural;
 use super::style::Style;
 use crate::cluster::{Cluster, Order};
 use crate::run::Run;
@@ -260,10 +261,6 @@ pub fn template_list(c: &crate::cluster::Cluster, indent: &str) -> String {
         );
     }
     o
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What the human report shows: the totals, clusters and warnings of a scan and the

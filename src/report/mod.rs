@@ -21,6 +21,16 @@ use crate::scan::ScanResult;
 use crate::timefmt;
 use out::Output;
 
+/// `n thing` / `n things`, for any count type (every report says counts this way).
+pub(crate) fn plural<N: std::fmt::Display + PartialEq + From<u8>>(
+    n: N,
+    one: &str,
+    many: &str,
+) -> String {
+    let word = if n == N::from(1) { one } else { many };
+    format!("{n} {word}")
+}
+
 /// The formats a scan result renders to.
 #[derive(Debug, Clone, Copy)]
 pub enum Format<'a> {

@@ -91,9 +91,7 @@ pub fn stream(opts: &ScanOptions, rules: &RuleSet, spill: bool) -> std::io::Resu
         if let Some(m) = member {
             s.clusters.push(m, order.clone());
         }
-        if !s.workspaces.contains(&key) {
-            s.workspaces.insert(key);
-        }
+        s.workspaces.insert(key);
         if let Some(sp) = s.spill.as_mut()
             && let Err(e) = sp.push(&run, order.clone())
         {

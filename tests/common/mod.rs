@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+use pulldown_cmark::{Event, Tag, TagEnd};
 use std::path::PathBuf;
 
 /// The crate root.
@@ -57,6 +58,24 @@ pub fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("valid JSON")
 }
 
+/// Runs `cmd`, asserts it succeeded (the failure message shows its exit code and stderr)
+/// and returns its output.
+pub fn output_ok(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// [`output_ok`]'s standard output, as text.
+pub fn stdout_ok(cmd: &mut assert_cmd::Command) -> String {
+    String::from_utf8(output_ok(cmd).stdout).expect("UTF-8 output")
+}
+
 /// The reference time used with the sample data.
 pub const SAMPLE_NOW: &str = "2026-11-24T10:05:00.000Z";
 
@@ -68,4 +87,36 @@ pub fn signatures(run: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|s| s.as_str().expect("a signature id is a string").to_string())
         .collect()
+}
+
+/// The cells of every table of a Markdown body as a GFM renderer reads it: tables, rows,
+/// cells (the text and code of each cell).
+pub fn md_tables(md: &str) -> Vec<Vec<Vec<String>>> {
+    let mut out = Vec::new();
+    let mut table: Option<Vec<Vec<String>>> = None;
+    let mut cell: Option<String> = None;
+    for ev in pulldown_cmark::Parser::new_ext(md, pulldown_cmark::Options::ENABLE_TABLES) {
+        match ev {
+            Event::Start(Tag::Table(_)) => table = Some(Vec::new()),
+            Event::End(TagEnd::Table) => out.extend(table.take()),
+            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => {
+                if let Some(t) = table.as_mut() {
+                    t.push(Vec::new());
+                }
+            }
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(t), Some(c)) = (table.as_mut(), cell.take()) {
+                    t.last_mut().expect("a row").push(c);
+                }
+            }
+            Event::Text(s) | Event::Code(s) => {
+                if let Some(c) = cell.as_mut() {
+                    c.push_str(&s);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }

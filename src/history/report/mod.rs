@@ -5,6 +5,7 @@ use super::adapter;
 use super::ojson::Json;
 use super::store::{LastCapture, StoredRun};
 use crate::cluster::Cluster;
+use crate::report::plural;
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::timefmt::{Millis, format_iso};
@@ -292,10 +293,6 @@ fn ordered(v: serde_json::Value, keys: &[&str]) -> Json {
         }
     }
     Json::Object(m)
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn describe(r: &Regression) -> String {

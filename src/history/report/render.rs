@@ -1,9 +1,10 @@
 //! The human and Markdown renderings of [`History`].
 
-use super::{History, adapter, day_of, describe, plural, when};
+use super::{History, adapter, day_of, describe, when};
 use crate::cluster::Cluster;
 use crate::history::store::LastCapture;
 use crate::report::markdown::Excerpts;
+use crate::report::plural;
 use crate::rules::RuleSet;
 use crate::run::Run;
 use crate::timefmt::format_iso;

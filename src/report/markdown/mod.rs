@@ -26,6 +26,7 @@ pub use evidence::Excerpts;
 
 use super::attempts::{self, Attempt};
 use super::mdsafe::{self, cell_code, code, fenced, prose};
+use super::plural;
 use crate::cluster::Cluster;
 use crate::doctor::Facts;
 use crate::rules::RuleSet;
@@ -95,11 +96,6 @@ impl Ctx<'_> {
 fn day(t: Option<i64>) -> String {
     t.map(|t| format_iso(t).get(..10).unwrap_or("unknown").to_string())
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// `n thing` / `n things`.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `a, b and c`.

@@ -2,8 +2,9 @@
 //! lines (the cluster's key) and the values their variables took, so a reader (and a rule
 //! author) sees what is constant and what varies. Record text, all in code spans.
 
-use super::{Ctx, plural};
+use super::Ctx;
 use crate::cluster::Cluster;
+use crate::report::plural;
 use std::fmt::Write as _;
 
 /// Templates listed per cluster.
