@@ -240,11 +240,35 @@ pub fn lines_of(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// [`MAX_LINE_BYTES`] comes alone with `truncated` set, cut to that length; the rest of it is
 /// skipped. The scanner searches a whole chunk at once, so most lines are never visited.
 pub fn for_each_chunk<R: Read>(
+    reader: R,
+    f: impl FnMut(u64, &[u8], bool) -> bool,
+) -> io::Result<u64> {
+    // One buffer per thread, reused from file to file: a fresh 256 KiB buffer is a fresh
+    // mapping the kernel zeroes page by page, for every log of a scan. A buffer that grew
+    // for a long line is dropped, so each thread keeps at most CHUNK.
+    thread_local! {
+        static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut buf = BUFFER.take();
+    if buf.len() != CHUNK {
+        buf = vec![0; CHUNK];
+    }
+    let read = chunks_in(&mut buf, reader, f);
+    if buf.len() == CHUNK {
+        BUFFER.set(buf);
+    }
+    read
+}
+
+/// Bytes of the buffer [`for_each_chunk`] reads into (it grows for longer lines).
+const CHUNK: usize = 256 * 1024;
+
+/// [`for_each_chunk`] with the buffer given (`CHUNK` bytes; its contents are overwritten).
+fn chunks_in<R: Read>(
+    buf: &mut Vec<u8>,
     mut reader: R,
     mut f: impl FnMut(u64, &[u8], bool) -> bool,
 ) -> io::Result<u64> {
-    const CHUNK: usize = 256 * 1024;
-    let mut buf: Vec<u8> = vec![0; CHUNK];
     let mut end = 0usize; // end of valid data; buf[..end] holds no complete line's tail
     let mut number = 1u64; // number of the first line in buf
     let mut total = 0u64;

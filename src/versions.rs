@@ -19,6 +19,14 @@ static PLUGIN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Where [`VersionFacts::next_marker`] last found each marker in one haystack (`None`: not
+/// searched yet; `Some(None)`: none left).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkerCursor {
+    cli: Option<Option<usize>>,
+    cache: Option<Option<usize>>,
+}
+
 /// Versions seen in a run's text.
 #[derive(Debug, Clone, Default)]
 pub struct VersionFacts {
@@ -31,10 +39,10 @@ pub struct VersionFacts {
 impl VersionFacts {
     /// Looks at one line of text (cheap when neither marker is present).
     pub fn observe(&mut self, text: &[u8]) {
-        if self.cli_version.is_none() && memchr::memmem::find(text, b"cli").is_some() {
+        if self.cli_version.is_none() && CLI_MARK.find(text).is_some() {
             self.cli_version = cli_version_in(text);
         }
-        if self.plugin_version.is_none() && memchr::memmem::find(text, b"cache").is_some() {
+        if self.plugin_version.is_none() && CACHE_MARK.find(text).is_some() {
             self.plugin_version = plugin_version_in(text);
         }
     }
@@ -47,22 +55,28 @@ impl VersionFacts {
 
     /// Where the next line that could give a still-unknown version starts to matter: the
     /// next `cli` or `cache` at or after `from` (the markers [`VersionFacts::observe`] looks
-    /// for). Lets the log pass skip whole stretches of a chunk.
-    pub fn next_marker(&self, hay: &[u8], from: usize) -> Option<usize> {
-        let hay = hay.get(from..)?;
-        let cli = self
-            .cli_version
-            .is_none()
-            .then(|| CLI_MARK.find(hay))
-            .flatten();
-        let cache = self
-            .plugin_version
-            .is_none()
-            .then(|| CACHE_MARK.find(hay))
-            .flatten();
+    /// for). Lets the log pass skip whole stretches of a chunk. `cursor` keeps each marker's
+    /// last position in this haystack, so a marker found far ahead is not searched for again
+    /// after every line of the other (start a new [`MarkerCursor`] for each haystack).
+    pub fn next_marker(&self, cursor: &mut MarkerCursor, hay: &[u8], from: usize) -> Option<usize> {
+        let refresh =
+            |slot: &mut Option<Option<usize>>, wanted: bool, mark: &memchr::memmem::Finder| {
+                if !wanted {
+                    *slot = Some(None);
+                } else if slot.is_none_or(|p| p.is_some_and(|p| p < from)) {
+                    *slot = Some(hay.get(from..).and_then(|h| mark.find(h)).map(|p| from + p));
+                }
+                slot.flatten()
+            };
+        let cli = refresh(&mut cursor.cli, self.cli_version.is_none(), &CLI_MARK);
+        let cache = refresh(
+            &mut cursor.cache,
+            self.plugin_version.is_none(),
+            &CACHE_MARK,
+        );
         match (cli, cache) {
-            (Some(a), Some(b)) => Some(from + a.min(b)),
-            (a, b) => a.or(b).map(|p| from + p),
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 }

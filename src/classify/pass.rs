@@ -154,14 +154,15 @@ pub fn search_log<R: Read>(
         if truncated {
             out.truncated.push(first);
         }
-        if !out.lossy && std::str::from_utf8(chunk).is_err() {
+        if !out.lossy && !chunk.is_ascii() && std::str::from_utf8(chunk).is_err() {
             out.lossy = true;
         }
         // One search of the whole chunk finds the next line worth verifying; the lines
         // before it only go through the grammar.
         let mut cand = matcher.next_scan_candidate(chunk, 0);
         // Lines that may name a version: see `observe_versions`.
-        let mut version_cand = hits.versions.next_marker(chunk, 0);
+        let mut markers = crate::versions::MarkerCursor::default();
+        let mut version_cand = hits.versions.next_marker(&mut markers, chunk, 0);
         let mut pos = 0usize;
         for (number, line) in (first..).zip(log::lines_of(chunk)) {
             let line_end = pos + line.len();
@@ -181,7 +182,7 @@ pub fn search_log<R: Read>(
                 cand = matcher.next_scan_candidate(chunk, line_end + 1);
             }
             if version_line {
-                version_cand = hits.versions.next_marker(chunk, line_end + 1);
+                version_cand = hits.versions.next_marker(&mut markers, chunk, line_end + 1);
             }
             pos = line_end + 1;
         }

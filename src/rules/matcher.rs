@@ -1,20 +1,25 @@
 //! One matcher for every pattern of every rule.
 //!
-//! Each pattern contributes its longest required literal to an Aho-Corasick automaton
-//! (case-insensitive, so it finds a superset). There are two automata: one over the literals
-//! of the patterns that read job lines and record fields (the scanner's prefilter) and one
-//! over every literal (free text, which `text`-scope patterns read too). The scanner asks the
-//! scan automaton for the next candidate position in a whole chunk of log, so lines without
-//! any literal are never looked at again; a candidate line is then checked literal by literal
+//! Each pattern contributes its longest required literal (lowercased ASCII: matching ignores
+//! ASCII case, so it finds a superset) to two literal sets: one over the literals of the
+//! patterns that read job lines and record fields (the scanner's prefilter) and one over
+//! every literal (free text, which `text`-scope patterns read too). The scanner asks the scan
+//! set for the next candidate position in a whole chunk of log, so lines without any literal
+//! are never looked at again; a candidate line is then checked for every literal in it
 //! (overlapping) and only the patterns owning a found literal run their full regex on that
 //! line. Patterns with no usable literal (under 3 bytes) are checked on every line: the
 //! linter warns about them.
 //!
-//! Each automaton starts as a contiguous NFA, quick to build, and becomes a DFA once it has
-//! searched a few MiB, when the literal set is small enough (a few hundred literals): one
-//! table lookup per byte, about three times the NFA's speed, but ten times its build time,
-//! which a hook's capture of a few small logs would never win back (`docs/performance.md`).
+//! A literal set is searched with a hashed-window filter ([`super::window`]): one bitmap test
+//! per byte at memory speed, then an exact comparison where a bit is set. A set that the
+//! filter cannot represent (a literal with a line break) is searched with an Aho-Corasick
+//! automaton instead, which starts as a contiguous NFA, quick to build, and becomes a DFA
+//! once it has searched a few MiB, when the literal set is small enough (a few hundred
+//! literals): one table lookup per byte, about three times the NFA's speed, but ten times
+//! its build time, which a hook's capture of a few small logs would never win back
+//! (`docs/performance.md`).
 
+use super::window::WindowFilter;
 use crate::vocab::{SCAN_SCOPES, ScopeSet};
 #[cfg(test)]
 use crate::vocab::{SCOPE_COMMAND, SCOPE_ERROR, SCOPE_LOG, SCOPE_OUTPUT};
@@ -51,18 +56,33 @@ pub struct PatternSource {
 /// (~3× the NFA's), so a hook's small capture never pays for it and a big scan soon does.
 const DFA_AFTER_BYTES: u64 = 2 << 20;
 
-/// One literal automaton and, for each literal, the patterns that own it. It starts as a
-/// contiguous NFA (about a tenth of the DFA's build time) and switches to a DFA, with the
-/// same literals in the same order (so the same pattern ids and matches), once it has
-/// searched [`DFA_AFTER_BYTES`].
+/// A literal set and, for each literal, the patterns that own it, with the search that
+/// finds its literals.
 #[derive(Debug)]
 struct Prefilter {
+    search: Search,
+    owners: Vec<Vec<u32>>,
+}
+
+/// How a literal set is searched.
+#[derive(Debug)]
+enum Search {
+    /// The hashed-window filter (every literal fits it).
+    Window(WindowFilter),
+    /// An Aho-Corasick automaton, for a set the filter cannot represent.
+    Automaton(Automaton),
+}
+
+/// A literal automaton. It starts as a contiguous NFA (about a tenth of the DFA's build time)
+/// and switches to a DFA, with the same literals in the same order (so the same pattern ids
+/// and matches), once it has searched [`DFA_AFTER_BYTES`].
+#[derive(Debug)]
+struct Automaton {
     nfa: AhoCorasick,
     /// Built on demand; `None` inside when the literal set is too large for a DFA.
     dfa: OnceLock<Option<AhoCorasick>>,
     searched: AtomicU64,
     literals: Vec<Vec<u8>>,
-    owners: Vec<Vec<u32>>,
 }
 
 fn build_automaton(lits: &[Vec<u8>], kind: Option<AhoCorasickKind>) -> Result<AhoCorasick, String> {
@@ -74,22 +94,16 @@ fn build_automaton(lits: &[Vec<u8>], kind: Option<AhoCorasickKind>) -> Result<Ah
         .map_err(|e| e.to_string())
 }
 
-impl Prefilter {
-    /// Builds the automaton over `(literal, owners)`; `None` when there is no literal.
-    fn build(literals: Vec<(Vec<u8>, Vec<u32>)>) -> Result<Option<Prefilter>, String> {
-        if literals.is_empty() {
-            return Ok(None);
-        }
-        let (literals, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = literals.into_iter().unzip();
+impl Automaton {
+    fn build(literals: Vec<Vec<u8>>) -> Result<Automaton, String> {
         let nfa = build_automaton(&literals, Some(AhoCorasickKind::ContiguousNFA))
             .or_else(|_| build_automaton(&literals, None))?;
-        Ok(Some(Prefilter {
+        Ok(Automaton {
             nfa,
             dfa: OnceLock::new(),
             searched: AtomicU64::new(0),
             literals,
-            owners,
-        }))
+        })
     }
 
     /// The automaton to search with now.
@@ -116,22 +130,54 @@ impl Prefilter {
         }
     }
 
-    /// The automaton to search `len` bytes with (charged first).
-    fn ac(&self, len: usize) -> &AhoCorasick {
-        self.charge(len);
-        self.current()
-    }
-
     fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
-        if from >= hay.len() {
-            return None;
-        }
         let found = self
             .current()
             .find(aho_corasick::Input::new(hay).range(from..));
         // Charged what the search read: up to the match, or the rest of the haystack.
         self.charge(found.map_or(hay.len(), |m| m.end()) - from);
         found.map(|m| m.start())
+    }
+
+    fn for_each_occurrence(&self, hay: &[u8], found: &mut dyn FnMut(usize)) {
+        self.charge(hay.len());
+        for m in self.current().find_overlapping_iter(hay) {
+            found(m.pattern().as_usize());
+        }
+    }
+}
+
+impl Prefilter {
+    /// Builds the search over `(literal, owners)`; `None` when there is no literal.
+    fn build(literals: Vec<(Vec<u8>, Vec<u32>)>) -> Result<Option<Prefilter>, String> {
+        if literals.is_empty() {
+            return Ok(None);
+        }
+        let (literals, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = literals.into_iter().unzip();
+        let search = match WindowFilter::build(&literals) {
+            Some(window) => Search::Window(window),
+            None => Search::Automaton(Automaton::build(literals)?),
+        };
+        Ok(Some(Prefilter { search, owners }))
+    }
+
+    /// Start of a literal occurrence in the first line at or after `from` that holds one.
+    fn next(&self, hay: &[u8], from: usize) -> Option<usize> {
+        if from >= hay.len() {
+            return None;
+        }
+        match &self.search {
+            Search::Window(w) => w.next(hay, from),
+            Search::Automaton(a) => a.next(hay, from),
+        }
+    }
+
+    /// Calls `found(literal)` for every literal occurrence in `hay` (overlapping).
+    fn for_each_occurrence(&self, hay: &[u8], found: &mut dyn FnMut(usize)) {
+        match &self.search {
+            Search::Window(w) => w.for_each_occurrence(hay, found),
+            Search::Automaton(a) => a.for_each_occurrence(hay, found),
+        }
     }
 }
 
@@ -395,9 +441,7 @@ impl Matcher {
 
     /// Whether `line` holds a literal of any pattern (`next_candidate` would stop in it).
     pub fn has_literal(&self, line: &[u8]) -> bool {
-        self.all
-            .as_ref()
-            .is_some_and(|p| p.ac(line.len()).is_match(line))
+        self.all.as_ref().is_some_and(|p| p.next(line, 0).is_some())
     }
 
     /// Checks one line: calls `found(pattern)` for each pattern whose scope admits `scopes`
@@ -418,13 +462,14 @@ impl Matcher {
             &self.all
         };
         if let Some(pre) = pre {
-            for m in pre.ac(text.len()).find_overlapping_iter(text) {
-                for &p in &pre.owners[m.pattern().as_usize()] {
+            let mut owned = |literal: usize| {
+                for &p in &pre.owners[literal] {
                     if !seen.contains(&p) {
                         seen.push(p);
                     }
                 }
-            }
+            };
+            pre.for_each_occurrence(text, &mut owned);
         }
         seen.extend_from_slice(&self.unfiltered);
         seen.sort_unstable();
@@ -554,35 +599,114 @@ mod tests {
         assert_eq!(m.next_candidate(hay, 14), None);
     }
 
+    /// Candidate positions and the literals of each candidate line, by one prefilter.
+    fn candidates(pre: &Prefilter, hay: &[u8]) -> Vec<(usize, Vec<usize>)> {
+        let (mut at, mut out) = (0, Vec::new());
+        while let Some(p) = pre.next(hay, at) {
+            let start = hay[..p]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |n| n + 1);
+            let end = p + hay[p..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(hay.len() - p);
+            let mut found = Vec::new();
+            pre.for_each_occurrence(&hay[start..end], &mut |l| found.push(l));
+            found.sort_unstable();
+            out.push((start, found));
+            at = end + 1;
+        }
+        out
+    }
+
     #[test]
-    fn the_prefilter_becomes_a_dfa_with_the_same_matches() {
-        let m = Matcher::new(&command_and_policy()).unwrap();
-        let hay =
-            b"ok\nCommand failed: x (exit -1)\nrejected: BLOCKED BY POLICY\nCOMMAND FAILED: y\n";
-        let seen = |m: &Matcher| {
-            let (mut at, mut out) = (0, Vec::new());
-            while let Some(p) = m.next_scan_candidate(hay, at) {
-                let mut found = Vec::new();
-                let end = p + hay[p..].iter().position(|&b| b == b'\n').unwrap_or(0);
-                m.verify_line(&hay[p..end], SCAN_SCOPES, &mut Vec::new(), &mut |g| {
-                    found.push(g)
-                });
-                out.push((p, found));
-                at = end + 1;
-            }
-            out
-        };
-        let before = seen(&m);
-        assert_eq!(before.len(), 3, "{before:?}");
-        let scan = m.scan.as_ref().unwrap();
-        assert!(scan.dfa.get().is_none(), "a small search keeps the NFA");
-        let big = vec![b'.'; DFA_AFTER_BYTES as usize + 1];
-        assert_eq!(m.next_scan_candidate(&big, 0), None);
+    fn the_automaton_becomes_a_dfa_with_the_same_matches() {
+        let lits = vec![b"command failed: ".to_vec(), b"blocked\nby policy".to_vec()];
         assert!(
-            matches!(scan.dfa.get(), Some(Some(_))),
+            WindowFilter::build(&lits).is_none(),
+            "a line break needs the automaton"
+        );
+        let pre = Prefilter::build(lits.into_iter().map(|l| (l, vec![0])).collect())
+            .unwrap()
+            .unwrap();
+        let Search::Automaton(auto) = &pre.search else {
+            panic!("expected the automaton")
+        };
+        let hay =
+            b"ok\nCommand failed: x (exit -1)\nrejected: BLOCKED\nBY POLICY\nCOMMAND FAILED: y\n";
+        let before = candidates(&pre, hay);
+        assert_eq!(before.len(), 3, "{before:?}");
+        assert!(auto.dfa.get().is_none(), "a small search keeps the NFA");
+        let big = vec![b'.'; DFA_AFTER_BYTES as usize + 1];
+        assert_eq!(pre.next(&big, 0), None);
+        assert!(
+            matches!(auto.dfa.get(), Some(Some(_))),
             "then the DFA is built"
         );
-        assert_eq!(seen(&m), before);
+        assert_eq!(candidates(&pre, hay), before);
+    }
+
+    /// The built-in library's literal sets, searched by the window filter and by the
+    /// automaton, give the same candidate lines with the same literals in each, on the job
+    /// logs shipped in testdata/ and on text that is mostly near misses of the literals.
+    #[test]
+    fn the_window_filter_finds_what_the_automaton_finds() {
+        let rules = crate::rules::RuleSet::load(&crate::rules::RuleSources {
+            builtin: true,
+            dirs: Vec::new(),
+        })
+        .unwrap();
+        let mut texts: Vec<Vec<u8>> =
+            walkdir::WalkDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"))
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .filter(|e| {
+                    e.path()
+                        .extension()
+                        .is_some_and(|x| x == "log" || x == "json")
+                })
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .collect();
+        assert!(texts.len() > 10, "testdata holds job logs");
+        for pre in [&rules.matcher.scan, &rules.matcher.all]
+            .into_iter()
+            .flatten()
+        {
+            let Search::Window(window) = &pre.search else {
+                panic!("the built-in literals fit the window filter")
+            };
+            let literals = &window.literals_for_tests();
+            // Each literal cut short, doubled, upper-cased and broken by a line break.
+            let near: Vec<u8> = literals
+                .iter()
+                .flat_map(|l| {
+                    let half = &l[..l.len() / 2];
+                    [
+                        half,
+                        b" ",
+                        &l.to_ascii_uppercase(),
+                        b"\n",
+                        half,
+                        b"\n",
+                        &l[1..],
+                        l,
+                        b"\n",
+                    ]
+                    .concat()
+                })
+                .collect();
+            texts.push(near);
+            let auto = Prefilter {
+                search: Search::Automaton(Automaton::build(literals.clone()).unwrap()),
+                owners: pre.owners.clone(),
+            };
+            for hay in &texts {
+                assert_eq!(candidates(pre, hay), candidates(&auto, hay));
+            }
+            texts.pop();
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod selftest;
 pub mod state;
 pub mod template;
 pub mod validate;
+pub mod window;
 
 pub use compile::{Checks, compile_files, compile_files_with};
 pub use load::{MAX_RULE_FILE_BYTES, load, load_checked, read_sources};
