@@ -4,6 +4,7 @@
 
 use crate::classify;
 use crate::matchtext;
+use crate::matchtext::context::Vocabulary;
 use crate::outcome::Clock;
 use crate::read::{self, Counters, DirContext, Input, JobTask, ReadEnv};
 use crate::record::JobRecord;
@@ -16,15 +17,28 @@ use crate::vocab::{Kind, StateRoot, Status};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The pipeline as a rule-test harness.
+/// The pipeline as a rule-test harness, with the built-in product-context vocabulary.
 #[derive(Debug, Clone, Copy)]
 pub struct Pipeline;
 
 impl Harness for Pipeline {
     fn matches(&self, set: &RuleSet, t: &TestSpec) -> Result<BTreeSet<String>, String> {
+        WithVocabulary(Vocabulary::builtin()).matches(set, t)
+    }
+}
+
+/// The pipeline with a given product-context vocabulary for free-text tests: `rules test
+/// DIR` reads `DIR/_vocab/context.toml` as `match --rules DIR` does, so a rule folder's
+/// `needs_context` tests see the terms that folder adds.
+#[derive(Debug, Clone, Copy)]
+pub struct WithVocabulary<'a>(pub &'a Vocabulary);
+
+impl Harness for WithVocabulary<'_> {
+    fn matches(&self, set: &RuleSet, t: &TestSpec) -> Result<BTreeSet<String>, String> {
         if let Some(text) = &t.text {
             // A rule's free-text tests are about the rule stage: `exact` matches only.
-            return Ok(matchtext::rule_matches(text, set)
+            return Ok(matchtext::classify_with(text, set, self.0, false)
+                .matches
                 .into_iter()
                 .filter(|m| m.confidence == matchtext::Confidence::Exact)
                 .map(|m| m.signature)

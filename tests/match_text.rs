@@ -305,6 +305,62 @@ fn a_rule_dir_vocabulary_extends_the_product_context() {
     assert_eq!(confidence(&run(true)).as_deref(), Some("exact"));
 }
 
+/// `triage rules test DIR` gives the free-text tests the vocabulary `match --rules DIR`
+/// uses: a `needs_context` rule whose must-match test names only the folder's own product
+/// term passes with `DIR/_vocab/context.toml` and fails without it.
+#[test]
+fn rules_test_reads_the_folder_vocabulary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("acme-eperm.toml"),
+        r#"id = "acme-eperm"
+title = "acme-runner: EPERM writing its session file"
+family = "sandbox"
+severity = "medium"
+status = "experimental"
+needs_context = true
+description = "The acme-runner cannot write its session file."
+fix = "Grant the terminal access to the folder."
+
+[match]
+condition = "eperm"
+
+[match.patterns]
+eperm = { regex = 'EPERM: operation not permitted, open', in = "any" }
+
+[[tests]]
+expect = "match"
+text = "acme-runner stopped: EPERM: operation not permitted, open '/Users/me/.acme/session'"
+"#,
+    )
+    .unwrap();
+    let run = || {
+        cargo_bin_cmd!("triage")
+            .args(["rules", "test"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let without = run();
+    assert!(
+        !without.status.success(),
+        "without the folder's vocabulary the generic string is only low confidence"
+    );
+    std::fs::create_dir_all(dir.path().join("_vocab")).unwrap();
+    std::fs::write(
+        dir.path().join("_vocab/context.toml"),
+        "terms = [\"acme-runner\"]\n",
+    )
+    .unwrap();
+    let with = run();
+    assert!(
+        with.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&with.stdout),
+        String::from_utf8_lossy(&with.stderr)
+    );
+}
+
 /// The ways a report carries a catalogued message that are not a different wording: quoted,
 /// in a list, behind a log prefix, hard-wrapped by the terminal (at a space or mid-word),
 /// behind a relay's `Error: `, with typographic apostrophes, escaped inside a JSON string.

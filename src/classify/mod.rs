@@ -88,12 +88,17 @@ pub fn findings(
             evidence,
         });
     }
-    // Declared precedence: a generic carrier yields to the specific signature of its payload.
+    // Declared precedence: a generic carrier yields to the specific signature of its payload,
+    // a symptom to the rule that names its cause.
     let found: Vec<String> = findings.iter().map(|f| f.signature.clone()).collect();
     findings.retain(|f| {
-        rules
-            .get(&f.signature)
-            .is_none_or(|r| !r.file.yields_to.iter().any(|y| found.contains(y)))
+        rules.get(&f.signature).is_none_or(|r| {
+            !r.file
+                .yields_to
+                .iter()
+                .chain(&r.file.explained_by)
+                .any(|y| found.contains(y))
+        })
     });
     findings.sort_by(|a, b| {
         b.severity

@@ -123,7 +123,16 @@ fn test(ra: &RuleArgs, dirs: Vec<PathBuf>) -> CmdResult {
         });
         Some(files.into_iter().map(|(n, _)| n).collect())
     };
-    let report = selftest::run(&set, only.as_deref(), &crate::testjob::Pipeline);
+    // The free-text tests see the context vocabulary `match` would: the built-in one plus
+    // each rule folder's `_vocab/context.toml`.
+    let folders: Vec<&PathBuf> = ra.rules.iter().chain(extra.iter()).collect();
+    let vocab = crate::matchtext::context::Vocabulary::with_dirs(&folders)
+        .map_err(|e| Exit::Refused(e.to_string()))?;
+    let report = selftest::run(
+        &set,
+        only.as_deref(),
+        &crate::testjob::WithVocabulary(&vocab),
+    );
     print!("{}", report.render());
     Ok(if report.passed() {
         EXIT_OK

@@ -388,7 +388,7 @@ impl Input<'_> {
 }
 
 /// The rules whose free-text condition holds, each with the segments it lost to a rule it
-/// `yields_to`. Declared precedence: a rule loses the segments (and the one before each,
+/// `yields_to`; a rule `explained_by` another that holds is left out. Declared precedence: a rule loses the segments (and the one before each,
 /// where an envelope's carrier precedes its wrapped payload) that a rule it yields to
 /// matched, and must still match without them.
 fn matching_rules(rules: &RuleSet, input: &Input) -> Vec<(usize, BTreeSet<usize>)> {
@@ -401,6 +401,14 @@ fn matching_rules(rules: &RuleSet, input: &Input) -> Vec<(usize, BTreeSet<usize>
         .collect();
     let mut out = Vec::new();
     for &ri in &first {
+        // A symptom whose cause another matching rule names is explained by it (text-wide).
+        let explained = &rules.rules[ri].file.explained_by;
+        if first
+            .iter()
+            .any(|&o| explained.iter().any(|e| e == rules.rules[o].id()))
+        {
+            continue;
+        }
         let ys = &rules.rules[ri].file.yields_to;
         let mut blocked = BTreeSet::new();
         for &other in &first {

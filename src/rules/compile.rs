@@ -134,7 +134,7 @@ fn parse_files(
     parsed
 }
 
-/// `yields_to` and `related` naming no loaded rule.
+/// `yields_to`, `explained_by` and `related` naming no loaded rule.
 fn lint_links(parsed: &[(String, RuleFile)], lint: &mut Vec<RuleProblem>) {
     let ids: HashSet<&str> = parsed.iter().map(|(_, r)| r.id.as_str()).collect();
     for (name, rf) in parsed {
@@ -142,6 +142,7 @@ fn lint_links(parsed: &[(String, RuleFile)], lint: &mut Vec<RuleProblem>) {
             .yields_to
             .iter()
             .map(|y| ("yields_to", y))
+            .chain(rf.explained_by.iter().map(|y| ("explained_by", y)))
             .chain(rf.related.iter().map(|r| ("related", &r.id)));
         for (field, id) in missing {
             if !ids.contains(id.as_str()) {

@@ -230,6 +230,13 @@ pub struct RuleFile {
     /// of its payload.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub yields_to: Vec<String>,
+    /// Rules that explain this rule's symptom by its cause: where one of them matches
+    /// anywhere in the same text (free text) or the same run (job records), this rule is
+    /// dropped. For a symptom row (`No job found`) whose cause another row names
+    /// (the plugin looked in another workspace's state directory); `yields_to` is the
+    /// same-line form for envelopes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explained_by: Vec<String>,
     /// The rule is built on a generic string (an OS error code, `ENOBUFS`, `command not
     /// found`): in free text it is reported only when the text has product context (the
     /// vocabulary of `rules/_vocab/context.toml`). Job records are always in context.
