@@ -215,20 +215,34 @@ impl WindowFilter {
         self.bits[h / 64] & (1 << (h % 64)) != 0
     }
 
-    /// Start of the earliest-found literal occurrence that starts at or after `from` and
-    /// whose window starts at `at` (hash `h`), if any.
-    #[cold]
-    fn confirm(&self, hay: &[u8], from: usize, at: usize, h: usize) -> Option<usize> {
+    /// The literal occurrences whose window starts at `at` (hash `h`): (start, literal).
+    fn occurrences_at<'h>(
+        &'h self,
+        hay: &'h [u8],
+        at: usize,
+        h: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + 'h {
         let first = self.entries.partition_point(|e| (e.hash as usize) < h);
         self.entries[first..]
             .iter()
-            .take_while(|e| e.hash as usize == h)
-            .filter_map(|e| {
+            .take_while(move |e| e.hash as usize == h)
+            .filter_map(move |e| {
                 let start = at.checked_sub(e.offset as usize)?;
                 let lit = &self.literals[e.literal as usize];
                 let found = hay.get(start..start + lit.len())?;
-                (start >= from && found.eq_ignore_ascii_case(lit)).then_some(start)
+                found
+                    .eq_ignore_ascii_case(lit)
+                    .then_some((start, e.literal as usize))
             })
+    }
+
+    /// Start of the earliest literal occurrence that starts at or after `from` and whose
+    /// window starts at `at` (hash `h`), if any.
+    #[cold]
+    fn confirm(&self, hay: &[u8], from: usize, at: usize, h: usize) -> Option<usize> {
+        self.occurrences_at(hay, at, h)
+            .map(|(start, _)| start)
+            .filter(|&start| start >= from)
             .min()
     }
 
@@ -237,22 +251,8 @@ impl WindowFilter {
     pub fn for_each_occurrence(&self, hay: &[u8], found: &mut dyn FnMut(usize)) {
         for (at, w) in hay.windows(self.width).enumerate() {
             let h = hash(fold32(load(w)) & self.mask);
-            if !self.bit(h) {
-                continue;
-            }
-            let first = self.entries.partition_point(|e| (e.hash as usize) < h);
-            for e in self.entries[first..]
-                .iter()
-                .take_while(|e| e.hash as usize == h)
-            {
-                let lit = &self.literals[e.literal as usize];
-                let hit = at
-                    .checked_sub(e.offset as usize)
-                    .and_then(|start| hay.get(start..start + lit.len()))
-                    .is_some_and(|s| s.eq_ignore_ascii_case(lit));
-                if hit {
-                    found(e.literal as usize);
-                }
+            if self.bit(h) {
+                self.occurrences_at(hay, at, h).for_each(|(_, l)| found(l));
             }
         }
     }
